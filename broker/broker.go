@@ -18,6 +18,7 @@ import (
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	listen  string
 	lock    *dirLock
 	log     *slog.Logger
 
@@ -78,9 +79,6 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		kfake.DefaultNumPartitions(parts),
 		kfake.WithLogger(slogAdapter{log}),
 	}
-	if cfg.AutoCreateTopics {
-		opts = append(opts, kfake.AllowAutoTopicCreation())
-	}
 	if cfg.DataDir != "" {
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 	}
@@ -106,7 +104,10 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		lock.release()
 		return nil, fmt.Errorf("broker: starting: %w", err)
 	}
-	b := &Broker{cluster: cluster, addr: adv.String(), lock: lock, log: log}
+	if cfg.AutoCreateTopics {
+		installAutoCreate(cluster, log)
+	}
+	b := &Broker{cluster: cluster, addr: adv.String(), listen: raw.Addr().String(), lock: lock, log: log}
 	log.Info("broker started", "listen", raw.Addr().String(), "advertised", b.addr,
 		"data_dir", cfg.DataDir, "persistent", cfg.DataDir != "")
 	return b, nil
@@ -114,6 +115,10 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 
 // Addr is the advertised host:port clients bootstrap from.
 func (b *Broker) Addr() string { return b.addr }
+
+// ListenAddr is the address the broker actually listens on, which differs
+// from Addr when an advertised address is configured.
+func (b *Broker) ListenAddr() string { return b.listen }
 
 // Port is the advertised port.
 func (b *Broker) Port() int {
