@@ -1,0 +1,297 @@
+package data
+
+import (
+	"bytes"
+	"math"
+	"time"
+)
+
+// ValidateValue checks that value is a valid Go value for schema (see the
+// package documentation for the representation). A nil schema accepts
+// anything. Errors name the location and the expected type.
+func ValidateValue(schema *Schema, value any) error {
+	return validateValue(schema, value, "value")
+}
+
+// ValidateFieldValue is ValidateValue with errors naming the field.
+func ValidateFieldValue(field string, schema *Schema, value any) error {
+	return validateValue(schema, value, fieldLocation(field))
+}
+
+func fieldLocation(name string) string { return `field: "` + name + `"` }
+
+func validateValue(schema *Schema, value any, location string) error {
+	if schema == nil {
+		return nil
+	}
+	if value == nil {
+		if !schema.optional {
+			return Errorf("Invalid value: null used for required %s, schema type: %s", location, schema.typ)
+		}
+		return nil
+	}
+	switch schema.name {
+	case DecimalLogicalName:
+		if _, ok := value.(*Decimal); ok {
+			return nil
+		}
+		return mismatch(schema, value, location, "*data.Decimal")
+	case DateLogicalName, TimeLogicalName, TimestampLogicalName:
+		if _, ok := value.(time.Time); ok {
+			return nil
+		}
+		return mismatch(schema, value, location, "time.Time")
+	}
+	ok := false
+	switch schema.typ {
+	case TypeInt8:
+		_, ok = value.(int8)
+	case TypeInt16:
+		_, ok = value.(int16)
+	case TypeInt32:
+		_, ok = value.(int32)
+	case TypeInt64:
+		_, ok = value.(int64)
+	case TypeFloat32:
+		_, ok = value.(float32)
+	case TypeFloat64:
+		_, ok = value.(float64)
+	case TypeBoolean:
+		_, ok = value.(bool)
+	case TypeString:
+		_, ok = value.(string)
+	case TypeBytes:
+		_, ok = value.([]byte)
+	case TypeStruct:
+		st, isStruct := value.(*Struct)
+		if !isStruct {
+			break
+		}
+		if st == nil {
+			return mismatch(schema, value, location, "non-nil *data.Struct")
+		}
+		if st.schema != schema && !st.schema.Equal(schema) {
+			return Errorf("Struct schemas do not match for %s: expected %s, got %s", location, schema, st.schema)
+		}
+		return st.Validate()
+	case TypeArray:
+		arr, isArr := value.([]any)
+		if !isArr {
+			break
+		}
+		elemLoc := "element of array " + location
+		if schema.valSchema == nil {
+			return Errorf("No schema defined for %s", elemLoc)
+		}
+		for _, e := range arr {
+			if err := validateValue(schema.valSchema, e, elemLoc); err != nil {
+				return err
+			}
+		}
+		return nil
+	case TypeMap:
+		return validateMap(schema, value, location)
+	}
+	if !ok {
+		return mismatch(schema, value, location, goTypeName(schema.typ))
+	}
+	return nil
+}
+
+func validateMap(schema *Schema, value any, location string) error {
+	keyLoc, valLoc := "key of map "+location, "value of map "+location
+	if schema.keySchema == nil {
+		return Errorf("No schema defined for %s", keyLoc)
+	}
+	if schema.valSchema == nil {
+		return Errorf("No schema defined for %s", valLoc)
+	}
+	switch m := value.(type) {
+	case map[string]any:
+		if schema.keySchema.typ != TypeString {
+			return Errorf("Invalid Go value for %s: map[string]any requires a STRING key schema, got %s", location, schema.keySchema)
+		}
+		for _, v := range m {
+			if err := validateValue(schema.valSchema, v, valLoc); err != nil {
+				return err
+			}
+		}
+		return nil
+	case map[any]any:
+		for k, v := range m {
+			if err := validateValue(schema.keySchema, k, keyLoc); err != nil {
+				return err
+			}
+			if err := validateValue(schema.valSchema, v, valLoc); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return mismatch(schema, value, location, "map[string]any or map[any]any")
+}
+
+func mismatch(schema *Schema, value any, location, want string) error {
+	if schema.name != "" {
+		return Errorf("Invalid Go value for schema %q with type %s: expected %s, got %T for %s", schema.name, schema.typ, want, value, location)
+	}
+	return Errorf("Invalid Go value for schema with type %s: expected %s, got %T for %s", schema.typ, want, value, location)
+}
+
+func goTypeName(t Type) string {
+	switch t {
+	case TypeInt8:
+		return "int8"
+	case TypeInt16:
+		return "int16"
+	case TypeInt32:
+		return "int32"
+	case TypeInt64:
+		return "int64"
+	case TypeFloat32:
+		return "float32"
+	case TypeFloat64:
+		return "float64"
+	case TypeBoolean:
+		return "bool"
+	case TypeString:
+		return "string"
+	case TypeBytes:
+		return "[]byte"
+	case TypeArray:
+		return "[]any"
+	case TypeStruct:
+		return "*data.Struct"
+	}
+	return "map[string]any or map[any]any"
+}
+
+// InferType returns the schema type for a schemaless Go value, as Kafka's
+// ConnectSchema.schemaType does for Java classes. ok is false for nil and for
+// types outside the Connect representation (time.Time and *Decimal included:
+// logical types need a schema).
+func InferType(v any) (t Type, ok bool) {
+	switch v.(type) {
+	case int8:
+		return TypeInt8, true
+	case int16:
+		return TypeInt16, true
+	case int32:
+		return TypeInt32, true
+	case int64:
+		return TypeInt64, true
+	case float32:
+		return TypeFloat32, true
+	case float64:
+		return TypeFloat64, true
+	case bool:
+		return TypeBoolean, true
+	case string:
+		return TypeString, true
+	case []byte:
+		return TypeBytes, true
+	case []any:
+		return TypeArray, true
+	case map[string]any, map[any]any:
+		return TypeMap, true
+	case *Struct:
+		return TypeStruct, true
+	}
+	return 0, false
+}
+
+// ValuesEqual is deep equality of Connect values (Java's Objects.deepEquals
+// over the Connect representation): byte slices by content, arrays and maps
+// element-wise, structs by schema and values, decimals by value and scale,
+// times by instant, floats by bits (so NaN equals NaN, as Java's Float.equals).
+func ValuesEqual(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
+	case float32:
+		y, ok := b.(float32)
+		return ok && math.Float32bits(x) == math.Float32bits(y)
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !ValuesEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		switch y := b.(type) {
+		case map[string]any:
+			if len(x) != len(y) {
+				return false
+			}
+			for k, v := range x {
+				w, ok := y[k]
+				if !ok || !ValuesEqual(v, w) {
+					return false
+				}
+			}
+			return true
+		case map[any]any:
+			return mixedMapsEqual(x, y)
+		}
+		return false
+	case map[any]any:
+		switch y := b.(type) {
+		case map[any]any:
+			if len(x) != len(y) {
+				return false
+			}
+			for k, v := range x {
+				w, ok := y[k]
+				if !ok || !ValuesEqual(v, w) {
+					return false
+				}
+			}
+			return true
+		case map[string]any:
+			return mixedMapsEqual(y, x)
+		}
+		return false
+	case *Struct:
+		y, ok := b.(*Struct)
+		return ok && x.Equal(y)
+	case *Decimal:
+		y, ok := b.(*Decimal)
+		return ok && x.Equal(y)
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return isComparable(a) && a == b
+}
+
+func mixedMapsEqual(x map[string]any, y map[any]any) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	for k, v := range x {
+		w, ok := y[k]
+		if !ok || !ValuesEqual(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func isComparable(v any) bool {
+	switch v.(type) {
+	case int8, int16, int32, int64, bool, string, int, uint8, uint16, uint32, uint64, uint:
+		return true
+	}
+	return false
+}
