@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -24,12 +25,13 @@ func TestMain(m *testing.M) {
 }
 
 func runChildBroker(dir string) int {
+	began := time.Now()
 	b, err := Start(context.Background(), Config{DataDir: dir, AutoCreateTopics: true, DefaultPartitions: 2})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println("ADDR", b.Addr())
+	fmt.Println("ADDR", b.Addr(), time.Since(began).Microseconds())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	<-sig
@@ -54,7 +56,11 @@ func startChildBroker(t *testing.T, dir string) (*exec.Cmd, string) {
 	if err != nil {
 		t.Fatalf("child broker did not start: %v", err)
 	}
-	return cmd, strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+	fields := strings.Fields(line)
+	if len(fields) < 2 {
+		t.Fatalf("child broker printed %q", line)
+	}
+	return cmd, fields[1]
 }
 
 // TestSIGKILLKeepsAcknowledgedRecords kills the broker process without a
