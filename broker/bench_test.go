@@ -3,9 +3,13 @@ package broker
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,8 +127,14 @@ func BenchmarkRestart1GB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	value := []byte(strings.Repeat("y", recBytes))
+	// Random values: kgo compresses batches, and repeated bytes would
+	// shrink 1 GiB to a few megabytes on disk.
+	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < n; i++ {
+		value := make([]byte, recBytes)
+		for j := 0; j < recBytes; j += 8 {
+			binary.LittleEndian.PutUint64(value[j:], rng.Uint64())
+		}
 		cl.Produce(context.Background(), &kgo.Record{Topic: "big", Value: value}, nil)
 	}
 	if err := cl.Flush(context.Background()); err != nil {
@@ -134,6 +144,7 @@ func BenchmarkRestart1GB(b *testing.B) {
 	_ = cmd.Process.Signal(os.Interrupt)
 	_ = cmd.Wait()
 
+	dataMiB := float64(dirBytes(b, dir)) / (1 << 20)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		began := time.Now()
@@ -144,6 +155,7 @@ func BenchmarkRestart1GB(b *testing.B) {
 		rssServed := rssMiB(cmd.Process.Pid)
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
+		b.ReportMetric(dataMiB, "data-dir-MiB")
 		b.ReportMetric(ready.Seconds(), "restart-s")
 		b.ReportMetric(rssStart, "rss-after-start-MiB")
 		b.ReportMetric(rssServed, "rss-after-read-MiB")
@@ -167,6 +179,23 @@ func startChildBrokerB(b *testing.B, dir string) (*exec.Cmd, string) {
 		b.Fatalf("child broker did not start: %v", err)
 	}
 	return cmd, strings.Fields(line)[1]
+}
+
+func dirBytes(b *testing.B, dir string) int64 {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() {
+			total += info.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
 }
 
 // rssMiB reads a process's resident set size from /proc.
