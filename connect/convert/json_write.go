@@ -1,0 +1,167 @@
+package convert
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
+
+// This file writes JSON text exactly as Jackson does for Kafka's
+// JsonConverter: compact, strings escaped with Jackson's rules, doubles and
+// floats in Java's Double.toString/Float.toString notation, binary as padded
+// standard base64.
+
+const hexUpper = "0123456789ABCDEF"
+
+// appendJSONString appends s as a JSON string. Like Jackson, it escapes only
+// '"', '\\' and control characters (with \b \t \n \f \r short forms and
+// upper-case \u00XX otherwise); everything else, including non-ASCII, is
+// written as UTF-8. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\r':
+				b = append(b, '\\', 'r')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexUpper[c>>4], hexUpper[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\uFFFD"...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendBase64 appends p as a JSON string of padded standard base64, as
+// Jackson's default (MIME_NO_LINEFEEDS) variant writes binary nodes.
+func appendBase64(b []byte, p []byte) []byte {
+	b = append(b, '"')
+	n := base64.StdEncoding.EncodedLen(len(p))
+	if cap(b)-len(b) < n+1 {
+		nb := make([]byte, len(b), len(b)+n+1)
+		copy(nb, b)
+		b = nb
+	}
+	base64.StdEncoding.Encode(b[len(b):len(b)+n], p)
+	b = b[:len(b)+n]
+	return append(b, '"')
+}
+
+// appendJavaDouble appends f as Jackson writes a double (Double.toString);
+// non-finite values are written as the strings "NaN", "Infinity" and
+// "-Infinity" (Jackson's default QUOTE_NON_NUMERIC_NUMBERS).
+func appendJavaDouble(b []byte, f float64) []byte { return appendJavaFloat(b, f, 64) }
+
+// appendJavaFloat32 appends f as Jackson writes a float (Float.toString).
+func appendJavaFloat32(b []byte, f float32) []byte { return appendJavaFloat(b, float64(f), 32) }
+
+func appendJavaFloat(b []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(b, `"Infinity"`...)
+	case math.IsInf(f, -1):
+		return append(b, `"-Infinity"`...)
+	}
+	return append(b, javaFloatString(f, bits)...)
+}
+
+// javaFloatString formats f like Java's Double.toString (bits 64) or
+// Float.toString (bits 32): plain notation with at least one fraction digit
+// for magnitudes in [1e-3, 1e7), otherwise d.dddE±n.
+func javaFloatString(f float64, bits int) string {
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // -d.ddde±xx
+	neg := e[0] == '-'
+	if neg {
+		e = e[1:]
+	}
+	mant, expPart := e, []byte(nil)
+	for i, c := range e {
+		if c == 'e' {
+			mant, expPart = e[:i], e[i+1:]
+			break
+		}
+	}
+	exp, _ := strconv.Atoi(string(expPart))
+	digits := make([]byte, 0, len(mant))
+	for _, c := range mant {
+		if c != '.' {
+			digits = append(digits, c)
+		}
+	}
+	out := make([]byte, 0, 32)
+	if neg {
+		out = append(out, '-')
+	}
+	abs := math.Abs(f)
+	if abs >= 1e-3 && abs < 1e7 {
+		if exp >= 0 {
+			if len(digits) > exp+1 {
+				out = append(out, digits[:exp+1]...)
+				out = append(out, '.')
+				out = append(out, digits[exp+1:]...)
+			} else {
+				out = append(out, digits...)
+				for i := len(digits); i < exp+1; i++ {
+					out = append(out, '0')
+				}
+				out = append(out, '.', '0')
+			}
+		} else {
+			out = append(out, '0', '.')
+			for i := 0; i < -exp-1; i++ {
+				out = append(out, '0')
+			}
+			out = append(out, digits...)
+		}
+		return string(out)
+	}
+	out = append(out, digits[0], '.')
+	if len(digits) > 1 {
+		out = append(out, digits[1:]...)
+	} else {
+		out = append(out, '0')
+	}
+	out = append(out, 'E')
+	out = strconv.AppendInt(out, int64(exp), 10)
+	return string(out)
+}
