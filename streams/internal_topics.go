@@ -25,6 +25,8 @@ type topicLayout struct {
 	// repartition maps each repartition topic to its fixed partition
 	// count, or 0 when the count follows from the topics feeding it.
 	repartition map[string]int32
+	// repConfigs are per-topic configs of repartition topics.
+	repConfigs map[string]map[string]string
 	// changelogs maps each changelog topic to the sub-topology whose
 	// tasks own the store, and its topic configs.
 	changelogs map[string]changelogTopic
@@ -234,7 +236,8 @@ func ensureTopics(ctx context.Context, adm *kadm.Client, cfg *Config, l *topicLa
 			}
 			continue
 		}
-		kind := repartitionTopicConfigs
+		kind := maps.Clone(repartitionTopicConfigs)
+		maps.Copy(kind, l.repConfigs[t])
 		if cl, ok := l.changelogs[t]; ok {
 			kind = maps.Clone(changelogTopicConfigs)
 			maps.Copy(kind, cl.configs)
