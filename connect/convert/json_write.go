@@ -3,8 +3,9 @@ package convert
 import (
 	"encoding/base64"
 	"math"
-	"strconv"
 	"unicode/utf8"
+
+	"github.com/runnel-dev/runnel/connect/data"
 )
 
 // This file writes JSON text exactly as Jackson does for Kafka's
@@ -95,73 +96,5 @@ func appendJavaFloat(b []byte, f float64, bits int) []byte {
 	case math.IsInf(f, -1):
 		return append(b, `"-Infinity"`...)
 	}
-	return append(b, javaFloatString(f, bits)...)
-}
-
-// javaFloatString formats f like Java's Double.toString (bits 64) or
-// Float.toString (bits 32): plain notation with at least one fraction digit
-// for magnitudes in [1e-3, 1e7), otherwise d.dddE±n.
-func javaFloatString(f float64, bits int) string {
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	var tmp [32]byte
-	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits) // -d.ddde±xx
-	neg := e[0] == '-'
-	if neg {
-		e = e[1:]
-	}
-	mant, expPart := e, []byte(nil)
-	for i, c := range e {
-		if c == 'e' {
-			mant, expPart = e[:i], e[i+1:]
-			break
-		}
-	}
-	exp, _ := strconv.Atoi(string(expPart))
-	digits := make([]byte, 0, len(mant))
-	for _, c := range mant {
-		if c != '.' {
-			digits = append(digits, c)
-		}
-	}
-	out := make([]byte, 0, 32)
-	if neg {
-		out = append(out, '-')
-	}
-	abs := math.Abs(f)
-	if abs >= 1e-3 && abs < 1e7 {
-		if exp >= 0 {
-			if len(digits) > exp+1 {
-				out = append(out, digits[:exp+1]...)
-				out = append(out, '.')
-				out = append(out, digits[exp+1:]...)
-			} else {
-				out = append(out, digits...)
-				for i := len(digits); i < exp+1; i++ {
-					out = append(out, '0')
-				}
-				out = append(out, '.', '0')
-			}
-		} else {
-			out = append(out, '0', '.')
-			for i := 0; i < -exp-1; i++ {
-				out = append(out, '0')
-			}
-			out = append(out, digits...)
-		}
-		return string(out)
-	}
-	out = append(out, digits[0], '.')
-	if len(digits) > 1 {
-		out = append(out, digits[1:]...)
-	} else {
-		out = append(out, '0')
-	}
-	out = append(out, 'E')
-	out = strconv.AppendInt(out, int64(exp), 10)
-	return string(out)
+	return append(b, data.JavaFloatString(f, bits)...)
 }
