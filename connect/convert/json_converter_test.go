@@ -223,15 +223,15 @@ func TestJSONEnvelopeErrors(t *testing.T) {
 		}
 	}
 	bad := map[string]string{
-		`{"schema":{"type":"int8"},"payload":300}`:                                 "out of range",
-		`{"schema":{"type":"int32"},"payload":1.5}`:                                "not an integer",
-		`{"schema":{"type":"string"},"payload":12}`:                                "found NUMBER",
-		`{"schema":{"type":"int32"},"payload":null}`:                               "Invalid null value for required INT32 field",
-		`{"schema":{"type":"unknown"},"payload":1}`:                                "Unknown schema type: unknown",
-		`{"schema":{"optional":true},"payload":1}`:                                 "Schema must contain 'type' field",
-		`{"schema":{"type":"struct","fields":[{"field":"a","type":"int32"}]},"payload":{}}`: `field "a"`,
+		`{"schema":{"type":"int8"},"payload":300}`:                                                      "out of range",
+		`{"schema":{"type":"int32"},"payload":1.5}`:                                                     "not an integer",
+		`{"schema":{"type":"string"},"payload":12}`:                                                     "found NUMBER",
+		`{"schema":{"type":"int32"},"payload":null}`:                                                    "Invalid null value for required INT32 field",
+		`{"schema":{"type":"unknown"},"payload":1}`:                                                     "Unknown schema type: unknown",
+		`{"schema":{"optional":true},"payload":1}`:                                                      "Schema must contain 'type' field",
+		`{"schema":{"type":"struct","fields":[{"field":"a","type":"int32"}]},"payload":{}}`:             `field "a"`,
 		`{"schema":{"type":"map","keys":{"type":"int32"},"values":{"type":"int32"}},"payload":{"a":1}}`: "array of tuples",
-		`{"schema":{"type":"array","items":{"type":"int32"}},"payload":[1,`:        "invalid JSON",
+		`{"schema":{"type":"array","items":{"type":"int32"}},"payload":[1,`:                             "invalid JSON",
 	}
 	for in, want := range bad {
 		_, err := c.ToConnectData(topic, nil, []byte(in))
