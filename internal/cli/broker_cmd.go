@@ -99,6 +99,9 @@ func (o *brokerOptions) config(cmd *cobra.Command) (broker.Config, error) {
 	}
 	if changed("listen") {
 		cfg.Listen = o.listen
+		// The file's advertised address describes the file's listener,
+		// not this one.
+		cfg.Advertise = ""
 	}
 	if changed("advertise") {
 		cfg.Advertise = o.advertise

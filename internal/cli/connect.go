@@ -40,9 +40,10 @@ func parseBootstrap(cmd *cobra.Command, flag, v string) ([]string, error) {
 // timeout can say why nothing answered ("connection refused") instead of
 // only "deadline exceeded".
 type connTracker struct {
-	mu      sync.Mutex
-	lastErr error
-	addr    string
+	mu        sync.Mutex
+	lastErr   error
+	addr      string
+	connected bool // a connection ever succeeded
 }
 
 func (t *connTracker) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
@@ -53,7 +54,19 @@ func (t *connTracker) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, 
 		t.addr = net.JoinHostPort(meta.Host, fmt.Sprint(meta.Port))
 	} else {
 		t.lastErr = nil
+		t.connected = true
 	}
+}
+
+// neverConnected reports the last dial error when no connection ever
+// succeeded.
+func (t *connTracker) neverConnected() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.connected {
+		return nil
+	}
+	return t.lastErr
 }
 
 func (t *connTracker) last() (string, error) {

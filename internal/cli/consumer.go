@@ -342,7 +342,12 @@ func (o *consumerOptions) consume(ctx context.Context, cl *kafkaClient, p *consu
 			return count, nil // interrupted: a clean exit
 		}
 		if p.hasIdle && !time.Now().Before(deadline) {
-			return count, nil // --timeout-ms without a record
+			// --timeout-ms without a record: a normal end, unless the
+			// cluster was never reachable at all.
+			if err := cl.tracker.neverConnected(); err != nil {
+				return count, cl.explain(err)
+			}
+			return count, nil
 		}
 	}
 	return count, nil

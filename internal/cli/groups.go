@@ -162,6 +162,16 @@ func (o *groupsOptions) validate(cmd *cobra.Command) error {
 		if (len(o.topics) > 0) == o.allTopics {
 			return usageErrorf(cmd, "--reset-offsets needs exactly one scope: --topic or --all-topics")
 		}
+		if o.byDuration != "" {
+			if _, err := parseISODuration(o.byDuration); err != nil {
+				return usageErrorf(cmd, "--by-duration: %v", err)
+			}
+		}
+		if o.toDatetime != "" {
+			if _, err := o.resetTimestamp(cmd); err != nil {
+				return err
+			}
+		}
 		if o.execute && o.dryRun {
 			return usageErrorf(cmd, "--execute and --dry-run cannot be used together")
 		}

@@ -41,6 +41,9 @@ func loadGroup(s *adminSession, group string) (*groupView, error) {
 		return nil, fmt.Errorf("describing group '%s': %w", group, withBrokerMessage(d.Err, d.ErrMessage))
 	}
 	committed, err := s.adm.FetchOffsets(s.ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return nil, fmt.Errorf("consumer group '%s' does not exist", group)
+	}
 	if err != nil {
 		return nil, s.fail("fetching offsets of group '"+group+"'", err)
 	}

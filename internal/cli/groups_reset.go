@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // resetPlan is the new offset of every partition of one group.
@@ -68,6 +69,11 @@ func (o *groupsOptions) planReset(cmd *cobra.Command, s *adminSession, group str
 		}
 	}
 	committed, err := s.adm.FetchOffsets(s.ctx, group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		// Like Kafka, resetting a group that does not exist creates it
+		// with the planned offsets.
+		committed, err = kadm.OffsetResponses{}, nil
+	}
 	if err != nil {
 		return plan, s.fail("fetching offsets of group '"+group+"'", err)
 	}

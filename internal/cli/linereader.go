@@ -109,7 +109,9 @@ func (f *lineFormat) parse(line []byte, lineNo int64, r *kgo.Record) error {
 		case i >= 0:
 			hs := rest[:i]
 			rest = rest[i+len(f.headersDelimiter):]
-			if !f.isNull(hs) {
+			// An empty header section means no headers (Kafka would
+			// reject it as a header without a key separator).
+			if len(hs) > 0 && !f.isNull(hs) {
 				if err := f.parseHeaderList(hs, lineNo, r); err != nil {
 					return err
 				}

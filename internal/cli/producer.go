@@ -119,6 +119,9 @@ func (o *producerOptions) newClient(cmd *cobra.Command) (*kafkaClient, error) {
 	defaults := []string{
 		"acks=all",
 		"allow.auto.create.topics=true",
+		// Kafka's default: a record that cannot be delivered in two
+		// minutes (a broker that is down) fails instead of waiting forever.
+		"delivery.timeout.ms=120000",
 		"request.timeout.ms=" + strconv.FormatInt(o.requestTimeout, 10),
 		"linger.ms=" + strconv.FormatInt(o.lingerMs, 10),
 	}
