@@ -9,7 +9,9 @@ import (
 func TestTopicsLifecycle(t *testing.T) {
 	addr := startBroker(t)
 	bs := []string{"--bootstrap-server", addr}
-	topics := func(args ...string) cliResult { return runCLI(t, "", append(append([]string{"topics"}, bs...), args...)...) }
+	topics := func(args ...string) cliResult {
+		return runCLI(t, "", append(append([]string{"topics"}, bs...), args...)...)
+	}
 
 	r := topics("--create", "--topic", "orders", "--partitions", "2", "--replication-factor", "1", "--config", "retention.ms=3600000")
 	if r.err != nil || r.stdout != "Created topic orders.\n" {
