@@ -221,6 +221,19 @@ func (b *SchemaBuilder) MustBuild() *Schema {
 	return s
 }
 
+// Rebuild returns a builder holding everything s has (type, optional,
+// default, name, version, doc, parameters, fields, key and value schemas)
+// whose name, version and doc may still be replaced; Build then yields a
+// schema equal to s apart from what was changed. Kafka's SetSchemaMetadata
+// needs this.
+func (s *Schema) Rebuild() *SchemaBuilder {
+	b := &SchemaBuilder{s: *s, optionalSet: true}
+	b.s.params = append([]Parameter(nil), s.params...)
+	b.s.fields = append([]*Field(nil), s.fields...)
+	b.s.byName = nil
+	return b
+}
+
 // CopyBasics returns a builder of the same type as s carrying its name,
 // version, doc and parameters (and the element schema of an ARRAY, the key and
 // value schemas of a MAP) but not optional, default or fields. This mirrors

@@ -16,9 +16,10 @@ type Header struct {
 }
 
 // Headers is an ordered list of headers; keys may repeat. Methods that
-// change the list have pointer receivers and never modify the backing array
-// of a list obtained by Clone, so a transformation can Clone, edit and hand
-// on a record's headers without touching the original.
+// change the list have pointer receivers and never write into a backing
+// array another copy of the slice may share (they always allocate), so a
+// record copied by value can have headers added or removed without touching
+// the original's.
 type Headers []Header
 
 // Clone returns an independent copy (nil stays nil).
@@ -34,13 +35,19 @@ func (h *Headers) Add(key string, schema *Schema, value any) error {
 	if err := validateValue(schema, value, `header: "`+key+`"`); err != nil {
 		return err
 	}
-	*h = append(*h, Header{Key: key, Value: SchemaAndValue{Schema: schema, Value: value}})
+	*h = appendCopy(*h, Header{Key: key, Value: SchemaAndValue{Schema: schema, Value: value}})
 	return nil
+}
+
+// appendCopy appends without ever writing into spare capacity that another
+// copy of the slice header could share: when there is room, it still copies.
+func appendCopy(h Headers, x Header) Headers {
+	return append(h[:len(h):len(h)], x)
 }
 
 // AddString appends a header with the required STRING schema.
 func (h *Headers) AddString(key, value string) {
-	*h = append(*h, Header{Key: key, Value: SchemaAndValue{Schema: StringSchema, Value: value}})
+	*h = appendCopy(*h, Header{Key: key, Value: SchemaAndValue{Schema: StringSchema, Value: value}})
 }
 
 // Last returns the last header with the key.

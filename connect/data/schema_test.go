@@ -119,3 +119,17 @@ func TestParseType(t *testing.T) {
 		t.Fatal("float is a JSON schema name, not a Connect type name")
 	}
 }
+
+func TestRebuildReplacesMetadata(t *testing.T) {
+	src := StructBuilder().Name("a").Version(1).Doc("d").Optional().Field("x", Int8Schema).MustBuild()
+	got := src.Rebuild().Name("b").Version(2).MustBuild()
+	if got.Name() != "b" || !got.Optional() || got.Doc() != "d" || got.Field("x") == nil {
+		t.Fatalf("Rebuild = %+v", got)
+	}
+	if v, _ := got.Version(); v != 2 {
+		t.Fatalf("version = %d", v)
+	}
+	if !src.Rebuild().MustBuild().Equal(src) {
+		t.Fatal("Rebuild without changes must be equal")
+	}
+}
