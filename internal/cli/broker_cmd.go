@@ -29,8 +29,9 @@ type brokerOptions struct {
 	logLevel        string
 }
 
-func newBrokerCommand() *cobra.Command {
-	o := &brokerOptions{}
+func newBrokerCommand() *cobra.Command { return newBrokerCommandFor(&brokerOptions{}) }
+
+func newBrokerCommandFor(o *brokerOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "broker [flags]",
 		Short: "Run the bundled Kafka-compatible broker (like kafka-server-start.sh)",
