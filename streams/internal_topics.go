@@ -243,11 +243,14 @@ func ensureTopics(ctx context.Context, adm *kadm.Client, cfg *Config, l *topicLa
 			maps.Copy(kind, cl.configs)
 		}
 		resp, err := adm.CreateTopic(ctx, want, int16(cfg.ReplicationFactor), cfg.internalTopicConfigs(kind), t)
-		if err != nil {
-			return nil, fmt.Errorf("creating internal topic %s: %w", t, err)
+		if err == nil {
+			err = resp.Err
 		}
-		if resp.Err != nil && !errors.Is(resp.Err, kerr.TopicAlreadyExists) {
-			return nil, fmt.Errorf("creating internal topic %s: %w %s", t, resp.Err, resp.ErrMessage)
+		if errors.Is(err, kerr.TopicAlreadyExists) {
+			continue // another instance created it concurrently
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating internal topic %s: %w %s", t, err, resp.ErrMessage)
 		}
 		cfg.Logger.Info("created internal topic", "topic", t, "partitions", want)
 	}

@@ -27,8 +27,9 @@ type runtime struct {
 	log *slog.Logger
 	cl  *kgo.Client
 
-	topicSub map[string]int
-	counts   map[string]int32
+	topicSub   map[string]int
+	counts     map[string]int32
+	sinkCounts sync.Map // topic -> int32, for sinks with a StreamPartitioner
 
 	// threadCtx outlives Run's context so that the final commits can
 	// run; shutdown cancels it last.
@@ -181,6 +182,7 @@ func (rt *runtime) run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		rt.restartReplacedTasks()
 
 		pollCtx, cancel := context.WithCancel(ctx)
 		rt.pollMu.Lock()
@@ -197,8 +199,7 @@ func (rt *runtime) run(ctx context.Context) error {
 			}
 			rt.log.Warn("fetch error", "topic", topic, "partition", p, "error", err)
 		})
-		rewound := rt.restartReplacedTasks()
-		rt.route(fetches, rewound)
+		rt.route(fetches)
 		rt.cl.AllowRebalance()
 	}
 }
@@ -244,12 +245,12 @@ func (rt *runtime) interruptPoll() {
 }
 
 // route hands each fetched partition batch to the thread running its task.
-func (rt *runtime) route(fetches kgo.Fetches, skip map[string]map[int32]bool) {
+func (rt *runtime) route(fetches kgo.Fetches) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		n := len(p.Records)
-		if n == 0 || skip[p.Topic][p.Partition] {
+		if n == 0 {
 			return
 		}
 		var task *streamTask
@@ -447,14 +448,13 @@ func (rt *runtime) onThreadFailure(f threadFailure) error {
 
 // restartReplacedTasks replaces dead threads: their tasks restart on a new
 // thread from the last committed offsets. It runs on the polling
-// goroutine between a poll and AllowRebalance, so no rebalance callback
-// runs concurrently, and returns the partitions whose positions it reset
-// so the records just polled for them are dropped.
-func (rt *runtime) restartReplacedTasks() map[string]map[int32]bool {
+// goroutine before a poll; SetOffsets drops whatever kgo buffered for the
+// rewound partitions, and rt.mu keeps group callbacks out meanwhile.
+func (rt *runtime) restartReplacedTasks() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if len(rt.replaced) == 0 {
-		return nil
+		return
 	}
 	dead := map[*streamThread]bool{}
 	for _, t := range rt.replaced {
@@ -474,7 +474,6 @@ func (rt *runtime) restartReplacedTasks() map[string]map[int32]bool {
 
 	committed := rt.cl.CommittedOffsets()
 	reset := map[string]map[int32]kgo.EpochOffset{}
-	rewound := map[string]map[int32]bool{}
 	var restarted []*streamTask
 	for topic, parts := range rt.routes {
 		for p, old := range parts {
@@ -495,11 +494,9 @@ func (rt *runtime) restartReplacedTasks() map[string]map[int32]bool {
 				task = nt
 			}
 			parts[p] = task
-			if rewound[topic] == nil {
-				rewound[topic] = map[int32]bool{}
+			if reset[topic] == nil {
 				reset[topic] = map[int32]kgo.EpochOffset{}
 			}
-			rewound[topic][int32(p)] = true
 			if eo, ok := committed[topic][int32(p)]; ok && eo.Offset >= 0 {
 				reset[topic][int32(p)] = eo
 			} else {
@@ -512,7 +509,6 @@ func (rt *runtime) restartReplacedTasks() map[string]map[int32]bool {
 		task.thread.enqueue(work{kind: workAdd, task: task})
 	}
 	rt.log.Info("restarted tasks of failed thread from their last commit", "tasks", taskNames(restarted))
-	return rewound
 }
 
 // startOffset is where a partition without a commit starts, following

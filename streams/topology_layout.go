@@ -1,0 +1,52 @@
+package streams
+
+import (
+	"fmt"
+	"maps"
+
+	"github.com/runnel-dev/runnel/topology"
+)
+
+// layoutOf extracts the topics a topology reads, writes and keeps state
+// in, with internal names for applicationID.
+func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error) {
+	if gs := top.GlobalStores(); len(gs) > 0 {
+		return nil, fmt.Errorf("global store %q (topic %s): global stores are not supported by the runtime yet", gs[0].Store, gs[0].Topic)
+	}
+	l := &topicLayout{
+		repartition: map[string]int32{},
+		repConfigs:  map[string]map[string]string{},
+		changelogs:  map[string]changelogTopic{},
+		copartition: top.CopartitionGroups(applicationID),
+	}
+	for _, it := range top.InternalTopics(applicationID) {
+		l.repartition[it.Name] = it.Partitions
+		if len(it.Configs) > 0 {
+			l.repConfigs[it.Name] = maps.Clone(it.Configs)
+		}
+	}
+	seen := map[string]int{}
+	for _, s := range top.Subtopologies(applicationID) {
+		for _, src := range s.Sources {
+			if src.Pattern != nil {
+				return nil, fmt.Errorf("source %q subscribes to pattern %q: pattern subscriptions are not supported by the runtime yet", src.Node, src.Pattern)
+			}
+		}
+		st := subtopologyTopics{id: s.ID, sources: s.SourceTopics, sinks: s.RepartitionSinkTopics}
+		for _, t := range s.SourceTopics {
+			if other, dup := seen[t]; dup && other != s.ID {
+				return nil, fmt.Errorf("topic %s is read by sub-topologies %d and %d; a topic can feed only one sub-topology", t, other, s.ID)
+			}
+			seen[t] = s.ID
+		}
+		for _, store := range s.Stores {
+			if store.ChangelogTopic != "" {
+				l.changelogs[store.ChangelogTopic] = changelogTopic{subtopology: s.ID, configs: maps.Clone(store.LogConfig)}
+			}
+		}
+		if len(s.SourceTopics) > 0 {
+			l.subtopologies = append(l.subtopologies, st)
+		}
+	}
+	return l, nil
+}
