@@ -99,12 +99,35 @@ type Task struct {
 	closed          bool
 }
 
+// GlobalTaskID is the id of the task NewGlobalTask builds.
+var GlobalTaskID = TaskID{Subtopology: -2, Partition: -1}
+
 // NewTask builds the task id of t: fresh processor and store instances for
 // the sub-topology id.Subtopology (AllSubtopologies for every one).
 func NewTask(t *Topology, id TaskID, env TaskEnv) (*Task, error) {
 	if t == nil {
 		return nil, errors.New("NewTask: topology is nil")
 	}
+	return newTask(t, id, env, func(g *group) bool {
+		return !g.global && (id.Subtopology == AllSubtopologies || g.id == id.Subtopology)
+	})
+}
+
+// NewGlobalTask builds the task that keeps the global stores: it processes
+// the records of every global store's topic (any partition) with the
+// global processors. Its stores are what regular tasks get through
+// TaskEnv.GlobalStore. It returns nil, nil when t has no global stores.
+func NewGlobalTask(t *Topology, env TaskEnv) (*Task, error) {
+	if t == nil {
+		return nil, errors.New("NewGlobalTask: topology is nil")
+	}
+	if len(t.GlobalStores()) == 0 {
+		return nil, nil
+	}
+	return newTask(t, GlobalTaskID, env, func(g *group) bool { return g.global })
+}
+
+func newTask(t *Topology, id TaskID, env TaskEnv, include func(*group) bool) (*Task, error) {
 	if env.Sink == nil {
 		return nil, fmt.Errorf("task %s: TaskEnv.Sink is nil", id)
 	}
@@ -119,7 +142,7 @@ func NewTask(t *Topology, id TaskID, env TaskEnv) (*Task, error) {
 
 	var groups []*group
 	for _, g := range t.groups {
-		if !g.global && (id.Subtopology == AllSubtopologies || g.id == id.Subtopology) {
+		if include(g) {
 			groups = append(groups, g)
 		}
 	}
@@ -256,6 +279,10 @@ func (t *Task) InitProcessors(ctx context.Context) error {
 	t.procsReady = true
 	return nil
 }
+
+// ReadsTopic reports whether a source of the task reads topic (a full
+// topic name; pattern sources match it against their pattern).
+func (t *Task) ReadsTopic(topic string) bool { return t.sourceFor(topic) != nil }
 
 func (t *Task) sourceFor(topic string) *sourceEntry {
 	for i := range t.sources {
