@@ -77,8 +77,8 @@ func TestWordCountPunctuatesOncePerStreamTimeSecond(t *testing.T) {
 		}
 	}
 	step("Hello Kafka", 0, []kvt{{"hello", "1", 0}, {"kafka", "1", 0}})
-	step("hello runnel", 999, []kvt{})           // next punctuation is at 1000
-	step("late KAFKA", 200, []kvt{})             // out-of-order: stream time stays 999
+	step("hello runnel", 999, []kvt{}) // next punctuation is at 1000
+	step("late KAFKA", 200, []kvt{})   // out-of-order: stream time stays 999
 	step("x", 1000, []kvt{{"hello", "2", 1000}, {"kafka", "2", 1000}, {"late", "1", 1000}, {"runnel", "1", 1000}, {"x", "1", 1000}})
 	// A jump of several seconds punctuates once, with the new stream time.
 	step("y", 5500, []kvt{{"hello", "2", 5500}, {"kafka", "2", 5500}, {"late", "1", 5500}, {"runnel", "1", 5500}, {"x", "1", 5500}, {"y", "1", 5500}})

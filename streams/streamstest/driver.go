@@ -46,7 +46,7 @@ type Driver struct {
 	task   *topology.Task // every sub-topology; nil if there are none
 	global *topology.Task // global stores; nil if there are none
 
-	queue    []queued // records waiting for the task, in enqueue order
+	queue    []queued         // records waiting for the task, in enqueue order
 	offsets  map[string]int64 // next offset per input topic
 	pending  []produced       // sent by the task since the last capture
 	outputs  map[string][]produced
