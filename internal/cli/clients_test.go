@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"io"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -269,5 +271,62 @@ func TestClientErrors(t *testing.T) {
 		} else if ExitCode(r.err) != ExitUsage {
 			t.Errorf("runnel %v: exit code %d, want %d", tc.args, ExitCode(r.err), ExitUsage)
 		}
+	}
+}
+
+func TestProducerInterruptDeliversWhatWasRead(t *testing.T) {
+	addr := startBroker(t)
+	bs := []string{"--bootstrap-server", addr}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		cmd := NewRootCommand()
+		cmd.SetArgs(append([]string{"console-producer", "--topic", "interrupted"}, bs...))
+		cmd.SetIn(pr)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		done <- cmd.ExecuteContext(ctx)
+	}()
+	if _, err := io.WriteString(pw, "one\ntwo\n"); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until both lines are on the broker, then interrupt while the
+	// producer waits for more input.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		r := runCLI(t, "", append([]string{"console-consumer", "--topic", "interrupted", "--from-beginning", "--timeout-ms", "300"}, bs...)...)
+		if r.stdout == "one\ntwo\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("records never arrived: %q %v", r.stdout, r.err)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("interrupted producer: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("producer did not exit after interruption")
+	}
+	pw.Close() // lets the reader goroutine, blocked on input, end
+}
+
+func TestConsumerInclude(t *testing.T) {
+	addr := startBroker(t)
+	bs := []string{"--bootstrap-server", addr}
+	mustRun(t, "a\n", append([]string{"console-producer", "--topic", "inc-1"}, bs...)...)
+	mustRun(t, "b\n", append([]string{"console-producer", "--topic", "inc-2"}, bs...)...)
+	mustRun(t, "c\n", append([]string{"console-producer", "--topic", "other"}, bs...)...)
+	r := mustRun(t, "", append([]string{"console-consumer", "--include", "inc-.*", "--from-beginning", "--timeout-ms", "1500"}, bs...)...)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	sort.Strings(lines)
+	if strings.Join(lines, ",") != "a,b" {
+		t.Fatalf("--include output %q", r.stdout)
 	}
 }

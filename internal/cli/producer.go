@@ -97,6 +97,7 @@ func (o *producerOptions) run(cmd *cobra.Command) error {
 	defer cl.Close()
 
 	p := &lineProducer{cl: cl.Client, topic: o.topic, format: format, sync: o.sync}
+	p.onDone = p.promise
 	res := p.run(cmd.Context(), cmd.InOrStdin())
 	if res != nil {
 		return cl.explain(res)
@@ -178,6 +179,10 @@ type lineProducer struct {
 
 	slab  []lineRecord
 	arena []byte
+
+	// onDone is promise bound once: a method value made per Produce call
+	// would allocate per record.
+	onDone func(*kgo.Record, error)
 }
 
 // lineRecord is a record together with its line number, which a failed
@@ -301,7 +306,7 @@ func (p *lineProducer) readAll(ctx context.Context, in io.Reader) error {
 		if p.sync {
 			p.promise(r, p.cl.ProduceSync(ctx, r).FirstErr())
 		} else {
-			p.cl.Produce(ctx, r, p.promise)
+			p.cl.Produce(ctx, r, p.onDone)
 		}
 		p.mu.Unlock()
 	}
