@@ -96,7 +96,7 @@ func (o *groupsOptions) validate(cmd *cobra.Command) error {
 	if n != 1 {
 		return usageErrorf(cmd, "exactly one of --list, --describe, --delete, --reset-offsets or --delete-offsets is required")
 	}
-	action := map[bool]string{o.describe: "--describe", o.delete: "--delete", o.resetOffsets: "--reset-offsets", o.deleteOffsets: "--delete-offsets", o.list: "--list"}[true]
+	action := o.action()
 	if !o.list {
 		if len(o.groups) == 0 && !o.allGroups {
 			return usageErrorf(cmd, "%s needs --group GROUP or --all-groups", action)
@@ -179,6 +179,21 @@ func (o *groupsOptions) validate(cmd *cobra.Command) error {
 		return usageErrorf(cmd, "--to-*, --shift-by, --by-duration, --execute, --dry-run and --export are only valid with --reset-offsets")
 	}
 	return nil
+}
+
+// action names the one action flag given.
+func (o *groupsOptions) action() string {
+	switch {
+	case o.describe:
+		return "--describe"
+	case o.delete:
+		return "--delete"
+	case o.resetOffsets:
+		return "--reset-offsets"
+	case o.deleteOffsets:
+		return "--delete-offsets"
+	}
+	return "--list"
 }
 
 func (o *groupsOptions) run(cmd *cobra.Command) error {

@@ -213,7 +213,7 @@ func (o *topicsOptions) matchingTopics(cmd *cobra.Command, s *adminSession) (kad
 		if d.Err != nil {
 			continue
 		}
-		if o.excludeInternal && (d.IsInternal || strings.HasPrefix(name, "__")) {
+		if o.excludeInternal && (d.IsInternal || name == "__consumer_offsets" || name == "__transaction_state") {
 			continue
 		}
 		if match != nil && !match(name) {
