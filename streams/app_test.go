@@ -139,7 +139,7 @@ func TestWordCountProcessorAPIEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run(app)
+	r := run(t, app)
 	// Each line is one record (keyed by itself) so words of different
 	// lines may be counted on different partitions: sum per partition
 	// would be wrong, so every word here appears on one line or all
@@ -193,7 +193,7 @@ func TestWordCountScalingKeepsExactCountsAcrossHandOver(t *testing.T) {
 		return app
 	}
 	a1, a2 := newApp(), newApp()
-	r1, r2 := run(a1), run(a2)
+	r1, r2 := run(t, a1), run(t, a2)
 	produceWords(50)
 	waitFor(t, "two instances sharing 4 tasks", 60*time.Second, func() bool {
 		return len(a1.activeTasks()) == 2 && len(a2.activeTasks()) == 2
@@ -275,7 +275,7 @@ func TestPoisonRecordLogAndContinueGoesToDeadLetterQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run(app)
+	r := run(t, app)
 	out := consumeUntil(t, addr, "doubled", 2, 30*time.Second)
 	if len(out) != 2 || string(out[0].Key) != "a" || string(out[1].Key) != "b" {
 		t.Fatalf("output = %v, want a and b processed around the poison record", keysOf(out))
@@ -322,7 +322,7 @@ func TestPoisonRecordLogAndFailStopsTheApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run(app)
+	r := run(t, app)
 	select {
 	case err := <-r.done:
 		var de *topology.DeserializationError
@@ -368,7 +368,7 @@ func TestReplaceThreadResumesFromLastCommit(t *testing.T) {
 		replaced.Add(1)
 		return ReplaceThread
 	})
-	r := run(app)
+	r := run(t, app)
 	in := append(values(100, "x"), "boom")
 	in = append(in, values(100, "y")...)
 	produce(t, addr, "in", in...)
@@ -431,7 +431,7 @@ func TestRepartitionTopicIsCreatedWithKafkaConfigs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := run(app)
+	r := run(t, app)
 	produce(t, addr, "src", values(30, "k")...)
 	out := consumeUntil(t, addr, "final", 30, 30*time.Second)
 	if len(out) < 30 {
@@ -485,4 +485,64 @@ func keysOf(rs []*kgo.Record) []string {
 		out[i] = fmt.Sprintf("%s=%x", r.Key, r.Value)
 	}
 	return out
+}
+
+func passThrough(t *testing.T, in, out string) *topology.Topology {
+	t.Helper()
+	top, err := topology.NewBuilder().
+		AddSource("Source", topology.Source[[]byte, []byte]{Topics: []string{in}, KeySerde: serde.Bytes(), ValueSerde: serde.Bytes()}).
+		AddSink("Sink", topology.Sink[[]byte, []byte]{Topic: out, KeySerde: serde.Bytes(), ValueSerde: serde.Bytes()}, "Source").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return top
+}
+
+func TestProductionErrorHandler(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler ProductionExceptionHandler
+		fails   bool
+	}{
+		{"continue", ContinueOnProductionError, false},
+		{"fail", FailOnProductionError, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := startBroker(t) // no auto-creation: the sink topic stays missing
+			createTopics(t, addr, 1, "src")
+			produce(t, addr, "src", "a", "b", "c")
+			cfg := baseConfig(t, addr, "prod-"+tc.name)
+			cfg.ProductionExceptionHandler = tc.handler
+			cfg.ClientOpts = append(cfg.ClientOpts, kgo.UnknownTopicRetries(1))
+			app, err := New(passThrough(t, "src", "no-such-topic"), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := run(t, app)
+			if tc.fails {
+				select {
+				case err := <-r.done:
+					if err == nil || !strings.Contains(err.Error(), "no-such-topic") {
+						t.Fatalf("Run = %v, want the production error", err)
+					}
+				case <-time.After(60 * time.Second):
+					t.Fatal("Run did not fail")
+				}
+				if got, ok := committed(t, addr, "prod-fail", "src")[0]; ok && got > 0 {
+					t.Errorf("offset %d committed although its output was never written", got)
+				}
+				return
+			}
+			waitFor(t, "the input to be committed despite the failed sends", 60*time.Second, func() bool {
+				return committed(t, addr, "prod-continue", "src")[0] == 3
+			})
+			if app.State() != Running {
+				t.Errorf("state = %v, want RUNNING", app.State())
+			}
+			if err := r.stop(t); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

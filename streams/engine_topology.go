@@ -79,6 +79,10 @@ func (e *topologyEngine) Process(ctx context.Context, r *kgo.Record) error {
 		if errors.As(err, &de) {
 			return &deserializationError{err: err}
 		}
+		var se *topology.SerializationError
+		if errors.As(err, &se) {
+			return &serializationError{topic: se.Topic, err: err}
+		}
 	}
 	return err
 }

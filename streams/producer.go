@@ -18,6 +18,7 @@ type recordCollector struct {
 
 	mu      sync.Mutex
 	waiting atomic.Bool
+	failed  atomic.Bool
 	zero    chan struct{}
 	// failure is the first production error the handler chose to fail on.
 	failure error
@@ -59,6 +60,7 @@ func (c *recordCollector) acknowledged(r *kgo.Record, err error) {
 				c.failure = fail
 			}
 			c.mu.Unlock()
+			c.failed.Store(true)
 		}
 	}
 	*r = kgo.Record{}
@@ -101,6 +103,9 @@ func (c *recordCollector) flush(ctx context.Context) error {
 
 // err returns the first production failure seen so far.
 func (c *recordCollector) err() error {
+	if !c.failed.Load() {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.failure

@@ -399,8 +399,8 @@ func (rt *runtime) closeAssigned(ctx context.Context, parts map[string][]int32, 
 		done := make(chan struct{})
 		if th.enqueue(work{kind: workClose, tasks: tasks, clean: clean, done: done}) {
 			waits = append(waits, done)
+			names = append(names, taskNames(tasks)...)
 		}
-		names = append(names, taskNames(tasks)...)
 	}
 	for _, done := range waits {
 		select {

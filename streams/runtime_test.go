@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/runnel-dev/runnel/broker"
@@ -158,10 +159,15 @@ type runningApp struct {
 	done   chan error
 }
 
-func run(a *App) *runningApp {
+// run starts a.Run; the test's cleanup stops it if the test did not.
+func run(t *testing.T, a *App) *runningApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningApp{app: a, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		a.Close()
+	})
 	return r
 }
 
@@ -196,6 +202,9 @@ func committed(t *testing.T, addr, group, topic string) map[int32]int64 {
 	}
 	defer cl.Close()
 	offs, err := kadm.NewClient(cl).FetchOffsets(context.Background(), group)
+	if errors.Is(err, kerr.GroupIDNotFound) {
+		return map[int32]int64{}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +242,7 @@ func TestRunProcessesAndShutdownCommits(t *testing.T) {
 		states = append(states, s)
 		mu.Unlock()
 	})
-	r := run(a)
+	r := run(t, a)
 	got := consumeUntil(t, addr, "out", len(in), 30*time.Second)
 	seen := map[string]bool{}
 	for _, rec := range got {
@@ -276,8 +285,8 @@ func TestScalingTwoInstancesShareAndTakeOver(t *testing.T) {
 
 	a1 := newCopyApp(t, addr, "scale", "in", "out", nil)
 	a2 := newCopyApp(t, addr, "scale", "in", "out", nil)
-	r1 := run(a1)
-	r2 := run(a2)
+	r1 := run(t, a1)
+	r2 := run(t, a2)
 	waitFor(t, "both instances to run 2 tasks each", 60*time.Second, func() bool {
 		return len(a1.activeTasks()) == 2 && len(a2.activeTasks()) == 2
 	})

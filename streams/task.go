@@ -111,3 +111,13 @@ type deserializationError struct{ err error }
 
 func (e *deserializationError) Error() string { return e.err.Error() }
 func (e *deserializationError) Unwrap() error { return e.err }
+
+// serializationError marks an engine error as a sink failing to serialize
+// an output record (handled by the production exception handler).
+type serializationError struct {
+	topic string
+	err   error
+}
+
+func (e *serializationError) Error() string { return e.err.Error() }
+func (e *serializationError) Unwrap() error { return e.err }

@@ -217,11 +217,18 @@ func (t *streamThread) process(ctx context.Context, task *streamTask, recs []*kg
 		}
 		if err := task.eng.Process(ctx, r); err != nil {
 			var de *deserializationError
-			if !errors.As(err, &de) {
+			var se *serializationError
+			switch {
+			case errors.As(err, &de):
+				if err := t.onDeserializationError(ctx, task, r, de.err); err != nil {
+					return err
+				}
+			case errors.As(err, &se):
+				if err := t.onSerializationError(task, se); err != nil {
+					return err
+				}
+			default:
 				return fmt.Errorf("task %s: processing %s-%d offset %d: %w", task.name, r.Topic, r.Partition, r.Offset, err)
-			}
-			if err := t.onDeserializationError(ctx, task, r, de.err); err != nil {
-				return err
 			}
 		}
 		in.next = r.Offset + 1
@@ -230,7 +237,9 @@ func (t *streamThread) process(ctx context.Context, task *streamTask, recs []*kg
 	if task.eng.CommitRequested() {
 		t.commitRequested = true
 	}
-	return nil
+	// A send that failed under a "fail" production handler stops the
+	// thread now, as Kafka's RecordCollector rethrows on the next send.
+	return t.collector.err()
 }
 
 func (t *streamThread) punctuate(ctx context.Context, now time.Time) error {
@@ -426,6 +435,17 @@ func errorChain(err error) string {
 		out = fmt.Appendf(out, "%T: %v", e, e)
 	}
 	return string(out)
+}
+
+// onSerializationError gives a sink's serialization failure to the
+// production exception handler, as Kafka's
+// handleSerializationException does.
+func (t *streamThread) onSerializationError(task *streamTask, se *serializationError) error {
+	pe := ProductionError{TaskID: task.name, Topic: se.topic, Partition: -1}
+	if t.rt.cfg.ProductionExceptionHandler.HandleProductionError(t.log, pe, se.err) == ProductionContinue {
+		return nil
+	}
+	return fmt.Errorf("task %s: %w", task.name, se.err)
 }
 
 // onProductionError runs in the producer's callback goroutine.
