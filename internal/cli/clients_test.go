@@ -330,3 +330,16 @@ func TestConsumerInclude(t *testing.T) {
 		t.Fatalf("--include output %q", r.stdout)
 	}
 }
+
+func TestEmptyLineIsEmptyNotNull(t *testing.T) {
+	addr := startBroker(t)
+	bs := []string{"--bootstrap-server", addr}
+	// The very first line empty: an empty value, which Kafka tells apart
+	// from a null one.
+	mustRun(t, "\nx\n", append([]string{"console-producer", "--topic", "empty"}, bs...)...)
+	r := mustRun(t, "", append([]string{"console-consumer", "--topic", "empty", "--from-beginning", "--max-messages", "2",
+		"--property", "print.key=true", "--property", "key.separator=|"}, bs...)...)
+	if r.stdout != "null|\nnull|x\n" {
+		t.Fatalf("got %q", r.stdout)
+	}
+}

@@ -197,6 +197,8 @@ type lineCtx struct {
 	line int64
 }
 
+var emptyBytes = []byte{}
+
 const (
 	slabRecords = 512
 	arenaBytes  = 256 << 10
@@ -219,6 +221,9 @@ func (p *lineProducer) newRecord(ctx context.Context, line int64) *kgo.Record {
 func (p *lineProducer) own(b []byte) []byte {
 	if b == nil {
 		return nil
+	}
+	if len(b) == 0 {
+		return emptyBytes // empty, not null: Kafka tells them apart
 	}
 	if cap(p.arena)-len(p.arena) < len(b) {
 		p.arena = make([]byte, 0, max(arenaBytes, len(b)))
