@@ -3,8 +3,8 @@ package topology_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/runnel-dev/runnel/state"
@@ -110,7 +110,6 @@ func TestTaskDeserializationErrorIsTyped(t *testing.T) {
 		t.Fatalf("a failed record advanced stream time to %d", task.StreamTime())
 	}
 }
-
 
 func TestTaskContextFeatures(t *testing.T) {
 	var metas []topology.RecordMetadata
