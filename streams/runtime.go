@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -27,6 +28,7 @@ type runtime struct {
 	log *slog.Logger
 	cl  *kgo.Client
 
+	stateDir   *stateDirectory
 	topicSub   map[string]int
 	counts     map[string]int32
 	sinkCounts sync.Map // topic -> int32, for sinks with a StreamPartitioner
@@ -83,13 +85,20 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		room:       make(chan struct{}, 1),
 	}
 
+	sd, err := openStateDirectory(cfg.StateDir, cfg.ApplicationID)
+	if err != nil {
+		return nil, err
+	}
+	rt.stateDir = sd
 	admCl, err := kgo.NewClient(rt.baseOpts("admin")...)
 	if err != nil {
+		sd.release()
 		return nil, fmt.Errorf("creating admin client: %w", err)
 	}
 	counts, err := ensureTopics(ctx, kadm.NewClient(admCl), cfg, a.layout)
 	admCl.Close()
 	if err != nil {
+		sd.release()
 		return nil, err
 	}
 	rt.counts = counts
@@ -118,6 +127,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
+		sd.release()
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
 	rt.cl = cl
@@ -128,7 +138,41 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		rt.startThreadLocked()
 	}
 	rt.mu.Unlock()
+	rt.threadWG.Add(1)
+	go rt.cleanStateDirectories()
 	return rt, nil
+}
+
+// cleanStateDirectories runs the state cleaner every state.cleanup.delay.ms
+// until shutdown.
+func (rt *runtime) cleanStateDirectories() {
+	defer rt.threadWG.Done()
+	tick := time.NewTicker(rt.cfg.StateCleanupDelay)
+	defer tick.Stop()
+	owned := func(name string) bool {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		for id := range rt.tasks {
+			if id.String() == name {
+				return true
+			}
+		}
+		return false
+	}
+	for {
+		select {
+		case <-rt.threadCtx.Done():
+			return
+		case now := <-tick.C:
+			removed, err := rt.stateDir.cleanObsolete(owned, rt.cfg.StateCleanupDelay, now)
+			if len(removed) > 0 {
+				rt.log.Info("removed state of tasks no longer assigned here", "tasks", removed)
+			}
+			if err != nil {
+				rt.log.Warn("cleaning state directories", "error", err)
+			}
+		}
+	}
 }
 
 func (rt *runtime) baseOpts(suffix string) []kgo.Opt {
@@ -562,6 +606,7 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	rt.cancelThread()
 	rt.threadWG.Wait()
 	rt.cl.Close()
+	rt.stateDir.release()
 	for _, f := range rt.takeFailures() {
 		if f.t == nil {
 			return f.err
