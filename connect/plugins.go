@@ -70,29 +70,34 @@ func (p *Plugin) ConfigDef() *ConfigDef {
 // Plugins resolves class names and aliases to plugins. Build one with
 // NewPlugins and Add; after that it is read-only and safe for concurrent use.
 type Plugins struct {
-	list    []*Plugin
-	byClass map[string]*Plugin
+	list []*Plugin
+	// byClass may hold one plugin per type for a class: Kafka lists
+	// JsonConverter both as a converter and as a header converter.
+	byClass map[string][]*Plugin
 	aliases map[string][]*Plugin
 }
 
 // NewPlugins returns an empty registry.
 func NewPlugins() *Plugins {
-	return &Plugins{byClass: map[string]*Plugin{}, aliases: map[string][]*Plugin{}}
+	return &Plugins{byClass: map[string][]*Plugin{}, aliases: map[string][]*Plugin{}}
 }
 
-// Add registers plugins. A class registered twice is an error.
+// Add registers plugins. A class registered twice with the same type is an
+// error.
 func (r *Plugins) Add(ps ...Plugin) error {
 	for i := range ps {
 		p := ps[i]
 		if p.Class == "" || p.New == nil || p.Type == "" {
 			return fmt.Errorf("connect: plugin %q needs a class, a type and a constructor", p.Class)
 		}
-		if _, dup := r.byClass[p.Class]; dup {
-			return fmt.Errorf("connect: plugin class %s is registered twice", p.Class)
+		for _, q := range r.byClass[p.Class] {
+			if q.Type == p.Type {
+				return fmt.Errorf("connect: plugin class %s is registered twice as %s", p.Class, p.Type)
+			}
 		}
 		pp := &p
 		r.list = append(r.list, pp)
-		r.byClass[p.Class] = pp
+		r.byClass[p.Class] = append(r.byClass[p.Class], pp)
 		for _, a := range pluginAliases(pp) {
 			if !slices.Contains(r.aliases[a], pp) {
 				r.aliases[a] = append(r.aliases[a], pp)
@@ -111,11 +116,12 @@ func pluginAliases(p *Plugin) []string {
 	return append(out, p.Aliases...)
 }
 
-// Lookup resolves a class name or an unambiguous alias.
+// Lookup resolves a class name or an unambiguous alias. A class registered
+// under several types resolves to its first registration.
 func (r *Plugins) Lookup(name string) (*Plugin, bool) {
 	name = strings.TrimSpace(name)
-	if p, ok := r.byClass[name]; ok {
-		return p, true
+	if ps := r.byClass[name]; len(ps) > 0 {
+		return ps[0], true
 	}
 	if ps := r.aliases[name]; len(ps) == 1 {
 		return ps[0], true
@@ -126,7 +132,10 @@ func (r *Plugins) Lookup(name string) (*Plugin, bool) {
 // LookupConnector resolves a connector class or alias; the error text is
 // Kafka's, which users and tools recognise.
 func (r *Plugins) LookupConnector(name string) (*Plugin, error) {
-	if p, ok := r.Lookup(name); ok && (p.Type == PluginSource || p.Type == PluginSink) {
+	if p, ok := r.LookupType(name, PluginSource); ok {
+		return p, nil
+	}
+	if p, ok := r.LookupType(name, PluginSink); ok {
 		return p, nil
 	}
 	var avail []string
@@ -139,8 +148,10 @@ func (r *Plugins) LookupConnector(name string) (*Plugin, error) {
 
 // LookupType resolves name to a plugin of type t.
 func (r *Plugins) LookupType(name string, t PluginType) (*Plugin, bool) {
-	if p, ok := r.Lookup(name); ok && p.Type == t {
-		return p, true
+	for _, p := range r.byClass[strings.TrimSpace(name)] {
+		if p.Type == t {
+			return p, true
+		}
 	}
 	// An alias may be ambiguous across types but unique within one.
 	var found *Plugin

@@ -32,7 +32,13 @@ func TestPluginAliases(t *testing.T) {
 	if got := r.Connectors(); len(got) != 2 || got[0].Type != PluginSink {
 		t.Errorf("connectors not sinks-first: %v", got)
 	}
-	if err := r.Add(Plugin{Class: "com.example.Value", Type: PluginPredicate, New: func() any { return nil }}); err == nil {
+	if err := r.Add(Plugin{Class: "com.example.Value", Type: PluginTransformation, New: func() any { return nil }}); err == nil {
 		t.Error("duplicate class accepted")
+	}
+	if err := r.Add(Plugin{Class: "com.example.Value", Type: PluginPredicate, New: func() any { return nil }}); err != nil {
+		t.Errorf("same class as another type rejected: %v", err)
+	}
+	if p, ok := r.LookupType("com.example.Value", PluginPredicate); !ok || p.Type != PluginPredicate {
+		t.Error("LookupType by class failed")
 	}
 }

@@ -1,0 +1,46 @@
+package workers
+
+import (
+	"github.com/runnel-dev/runnel/connect"
+	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connectors/file"
+	"github.com/runnel-dev/runnel/connectors/testconn"
+)
+
+// BuiltinPlugins returns a registry of the plugins bundled with Runnel:
+// the file connectors, the test connectors, and the converters of convs
+// (listed by GET /connector-plugins?connectorsOnly=false). extra plugins
+// are added after them.
+func BuiltinPlugins(convs *convert.Registry, extra ...connect.Plugin) (*connect.Plugins, error) {
+	r := connect.NewPlugins()
+	if err := r.Add(file.Plugins()...); err != nil {
+		return nil, err
+	}
+	if err := r.Add(testconn.Plugins(nil)...); err != nil {
+		return nil, err
+	}
+	if convs != nil {
+		for _, c := range convs.ConverterClasses() {
+			class := c
+			if err := r.Add(connect.Plugin{Class: class, Type: connect.PluginConverter, Version: Version, New: func() any {
+				cv, _ := convs.NewConverter(class)
+				return cv
+			}}); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range convs.HeaderConverterClasses() {
+			class := c
+			if err := r.Add(connect.Plugin{Class: class, Type: connect.PluginHeaderConverter, Version: Version, New: func() any {
+				hc, _ := convs.NewHeaderConverter(class)
+				return hc
+			}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := r.Add(extra...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
