@@ -126,7 +126,9 @@ func TestCommitsAfterEveryRecord(t *testing.T) {
 	sb := countingBuilder{state.KeyValueStoreBuilder(state.InMemoryKeyValueStore("s"), serde.String(), serde.String()), &flushes}
 	b := topology.NewBuilder().
 		AddSource("in", strSource("input")).
-		AddProcessor("p", fn(func(ctx topology.ProcessorContext[string, string], rec topology.Record[string, string]) error { return nil }), "in").
+		AddProcessor("p", fn(func(ctx topology.ProcessorContext[string, string], rec topology.Record[string, string]) error {
+			return nil
+		}), "in").
 		AddStateStore(sb, "p")
 	d := start(t, b)
 	in := streamstest.CreateInputTopic(d, "input", serde.String(), serde.String())
@@ -312,7 +314,9 @@ func TestGlobalStore(t *testing.T) {
 	}
 }
 
-type storeLoader struct{ store state.KeyValueStore[string, string] }
+type storeLoader struct {
+	store state.KeyValueStore[string, string]
+}
 
 func (p *storeLoader) Init(ctx topology.ProcessorContext[string, string]) (err error) {
 	p.store, err = state.GetKeyValueStore[string, string](ctx, "users")
