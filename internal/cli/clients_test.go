@@ -126,20 +126,26 @@ func TestResetOffsetsRefusesActiveGroup(t *testing.T) {
 	mustRun(t, "a\nb\n", append([]string{"console-producer", "--topic", "live"}, bs...)...)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan cliResult, 1)
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
 	go func() {
-		done <- runCLICtx(ctx, "", append([]string{"console-consumer", "--topic", "live", "--group", "active", "--from-beginning"}, bs...)...)
+		cmd := NewRootCommand()
+		cmd.SetArgs(append([]string{"console-consumer", "--topic", "live", "--group", "active", "--from-beginning"}, bs...))
+		cmd.SetIn(strings.NewReader(""))
+		cmd.SetOut(&out)
+		cmd.SetErr(&errOut)
+		done <- cmd.ExecuteContext(ctx)
 	}()
-	// Wait until the consumer has joined and committed.
+	// Wait until the consumer is a Stable member and has printed both.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		r := runCLI(t, "", append([]string{"consumer-groups", "--describe", "--group", "active", "--state"}, bs...)...)
-		if r.err == nil && strings.Contains(r.stdout, "Stable") {
+		if r.err == nil && strings.Contains(r.stdout, "Stable") && out.String() == "a\nb\n" {
 			break
 		}
 		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("group never became Stable: %v %s", r.err, r.stdout)
+			t.Fatalf("group never became Stable with both records printed: %v %s / %q", r.err, r.stdout, out.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -153,9 +159,8 @@ func TestResetOffsetsRefusesActiveGroup(t *testing.T) {
 	}
 
 	cancel() // like Ctrl-C: a clean exit that commits what was printed
-	res := <-done
-	if res.err != nil || res.stdout != "a\nb\n" || !strings.Contains(res.stderr, "Processed a total of 2 messages") {
-		t.Fatalf("interrupted consumer: err=%v stdout=%q stderr=%q", res.err, res.stdout, res.stderr)
+	if err := <-done; err != nil || out.String() != "a\nb\n" || !strings.Contains(errOut.String(), "Processed a total of 2 messages") {
+		t.Fatalf("interrupted consumer: err=%v stdout=%q stderr=%q", err, out.String(), errOut.String())
 	}
 	r = mustRun(t, "", append([]string{"consumer-groups", "--describe", "--group", "active"}, bs...)...)
 	if got := describeRow(t, r.stdout, "live", "0"); strings.Join(got[3:6], " ") != "2 2 0" {
