@@ -546,3 +546,49 @@ func TestProductionErrorHandler(t *testing.T) {
 		})
 	}
 }
+
+func TestAutoOffsetResetLatestAndPerSourceOverride(t *testing.T) {
+	addr := startBroker(t)
+	createTopics(t, addr, 1, "late", "early", "merged")
+	produce(t, addr, "late", "old-late")
+	produce(t, addr, "early", "old-early")
+	top, err := topology.NewBuilder().
+		AddSource("Late", topology.Source[string, string]{Topics: []string{"late"}, KeySerde: serde.String(), ValueSerde: serde.String()}).
+		AddSource("Early", topology.Source[string, string]{Topics: []string{"early"}, KeySerde: serde.String(), ValueSerde: serde.String(), OffsetReset: topology.ResetEarliest}).
+		AddSink("Out", topology.Sink[string, string]{Topic: "merged", KeySerde: serde.String(), ValueSerde: serde.String()}, "Late", "Early").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := baseConfig(t, addr, "resets")
+	cfg.AutoOffsetReset = "latest"
+	app, err := New(top, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, app)
+	// Keep producing until something new comes out: the app only starts
+	// reading "late" once it has looked up the end offset.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics("merged"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	seen := map[string]bool{}
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; !seen["new-late"] || !seen["old-early"]; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("output so far: %v", seen)
+		}
+		produce(t, addr, "late", "new-late")
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { seen[string(r.Value)] = true })
+		cancel()
+	}
+	if seen["old-late"] {
+		t.Error("a record written before the first start was read from a topic resetting to latest")
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -33,6 +33,22 @@ type topicLayout struct {
 	// copartition lists groups of topics (user or repartition) that must
 	// have equal partition counts.
 	copartition [][]string
+	// reset holds sources' own auto.offset.reset ("earliest" or
+	// "latest"); topics not in it follow the config.
+	reset map[string]string
+}
+
+// startsAtEnd reports whether a partition of topic without a committed
+// offset starts at the end of the log. Repartition topics always start at
+// the beginning, as in Kafka Streams, so nothing written to them is lost.
+func (l *topicLayout) startsAtEnd(topic, configured string) bool {
+	if _, internal := l.repartition[topic]; internal {
+		return false
+	}
+	if r, ok := l.reset[topic]; ok {
+		return r == "latest"
+	}
+	return configured == "latest"
 }
 
 type subtopologyTopics struct {

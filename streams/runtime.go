@@ -103,10 +103,6 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	}
 	rt.counts = counts
 
-	resetAt := kgo.NewOffset().AtStart()
-	if cfg.AutoOffsetReset == "latest" {
-		resetAt = kgo.NewOffset().AtEnd()
-	}
 	opts := append(rt.baseOpts(""),
 		kgo.ConsumerGroup(cfg.ApplicationID),
 		kgo.ConsumeTopics(slices.Sorted(maps.Keys(rt.topicSub))...),
@@ -116,7 +112,10 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 			Threads:           cfg.NumStreamThreads,
 			Log:               rt.log,
 		}),
-		kgo.ConsumeResetOffset(resetAt),
+		// Partitions without a commit start at the beginning unless their
+		// topic's reset policy is "latest"; see adjustStartOffsets.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.AdjustFetchOffsetsFn(rt.adjustStartOffsets),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsAssigned(rt.onAssigned),
@@ -173,6 +172,23 @@ func (rt *runtime) cleanStateDirectories() {
 			}
 		}
 	}
+}
+
+// adjustStartOffsets applies per-topic auto.offset.reset: kgo gives every
+// partition without a commit the AtStart sentinel (-2); those whose topic
+// resets to "latest" start at the end instead.
+func (rt *runtime) adjustStartOffsets(_ context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	for topic, parts := range offsets {
+		if !rt.app.layout.startsAtEnd(topic, rt.cfg.AutoOffsetReset) {
+			continue
+		}
+		for p, o := range parts {
+			if o.EpochOffset().Offset == -2 {
+				parts[p] = kgo.NewOffset().AtEnd()
+			}
+		}
+	}
+	return offsets, nil
 }
 
 func (rt *runtime) baseOpts(suffix string) []kgo.Opt {
@@ -563,7 +579,7 @@ func (rt *runtime) startOffset(topic string, p int32) int64 {
 	defer cancel()
 	var offsets kadm.ListedOffsets
 	var err error
-	if rt.cfg.AutoOffsetReset == "latest" {
+	if rt.app.layout.startsAtEnd(topic, rt.cfg.AutoOffsetReset) {
 		offsets, err = adm.ListEndOffsets(ctx, topic)
 	} else {
 		offsets, err = adm.ListStartOffsets(ctx, topic)

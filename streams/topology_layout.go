@@ -18,6 +18,7 @@ func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error
 		repConfigs:  map[string]map[string]string{},
 		changelogs:  map[string]changelogTopic{},
 		copartition: top.CopartitionGroups(applicationID),
+		reset:       map[string]string{},
 	}
 	for _, it := range top.InternalTopics(applicationID) {
 		l.repartition[it.Name] = it.Partitions
@@ -30,6 +31,11 @@ func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error
 		for _, src := range s.Sources {
 			if src.Pattern != nil {
 				return nil, fmt.Errorf("source %q subscribes to pattern %q: pattern subscriptions are not supported by the runtime yet", src.Node, src.Pattern)
+			}
+			if src.OffsetReset != topology.ResetDefault {
+				for _, t := range src.Topics {
+					l.reset[t] = src.OffsetReset.String()
+				}
 			}
 		}
 		st := subtopologyTopics{id: s.ID, sources: s.SourceTopics, sinks: s.RepartitionSinkTopics}
