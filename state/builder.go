@@ -16,7 +16,9 @@ type KeyValueBytesStoreSupplier interface {
 
 // StoreBuilder declares a store in a topology and builds one instance of it
 // per task. Logging and caching are the Kafka switches: logging (a
-// changelog topic) is on by default, caching is off by default.
+// changelog topic) is on by default, caching is off by default. Caching is
+// only recorded for now; logging wraps the store so every change goes to
+// the changelog.
 type StoreBuilder interface {
 	Name() string
 	// Build returns a new, unopened store (the root of its layered stack).
@@ -97,6 +99,9 @@ func (b *KeyValueBuilder[K, V]) Build() (StateStore, error) {
 	}
 	if inner.Name() != b.supplier.Name() {
 		return nil, fmt.Errorf("key-value store %q: supplier returned a store named %q", b.supplier.Name(), inner.Name())
+	}
+	if b.logging {
+		inner = newChangeLoggingKV(inner)
 	}
 	return NewKeyValueStore(inner, b.keySerde, b.valueSerde), nil
 }

@@ -25,7 +25,11 @@ type memSink struct {
 }
 
 func (m *memSink) Send(topic string, partition int32, key, value []byte, ts int64, _ topology.Headers) error {
-	m.out = append(m.out, sent{topic, partition, string(key), string(value), ts})
+	v := string(value)
+	if value == nil {
+		v = "<null>"
+	}
+	m.out = append(m.out, sent{topic, partition, string(key), v, ts})
 	return nil
 }
 
@@ -318,5 +322,62 @@ func TestStoresRegisterAndLogChanges(t *testing.T) {
 	}
 	if kv.IsOpen() {
 		t.Error("Close must close the stores")
+	}
+}
+
+type logProc struct {
+	ctx    topology.ProcessorContext[string, string]
+	logged state.KeyValueStore[string, string]
+	quiet  state.KeyValueStore[string, string]
+}
+
+func (p *logProc) Init(ctx topology.ProcessorContext[string, string]) (err error) {
+	p.ctx = ctx
+	if p.logged, err = state.GetKeyValueStore[string, string](ctx, "logged"); err != nil {
+		return err
+	}
+	p.quiet, err = state.GetKeyValueStore[string, string](ctx, "unlogged")
+	return err
+}
+
+func (p *logProc) Process(rec topology.Record[string, string]) error {
+	if err := p.quiet.Put(rec.Key, rec.Value); err != nil {
+		return err
+	}
+	if rec.Value == "" {
+		_, _, err := p.logged.Delete(rec.Key)
+		return err
+	}
+	return p.logged.Put(rec.Key, rec.Value)
+}
+func (p *logProc) Close() error { return nil }
+
+func TestLoggedStoreWritesChangelog(t *testing.T) {
+	topo, err := topology.NewBuilder().
+		AddSource("src", str("in")).
+		AddProcessor("p", topology.Supply(func() topology.Processor[string, string, string, string] { return &logProc{} }), "src").
+		AddStateStore(kvStore("logged"), "p").
+		AddStateStore(state.KeyValueStoreBuilder(state.InMemoryKeyValueStore("unlogged"), serde.String(), serde.String()).WithLoggingDisabled(), "p").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &memSink{}
+	task, err := topology.NewTask(topo, topology.TaskID{Subtopology: 0, Partition: 3}, topology.TaskEnv{ApplicationID: "app", Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer task.Close(context.Background())
+	for i, v := range []string{"1", "2", ""} {
+		if err := task.Process(context.Background(), topology.RawRecord{Topic: "in", Partition: 3, Key: []byte("k"), Value: []byte(v), TimestampMs: int64(10 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []sent{{"app-logged-changelog", 3, "k", "1", 10}, {"app-logged-changelog", 3, "k", "2", 11}, {"app-logged-changelog", 3, "k", "<null>", 12}}
+	if !reflect.DeepEqual(sink.out, want) {
+		t.Errorf("changelog writes %+v\nwant %+v", sink.out, want)
 	}
 }
