@@ -187,7 +187,7 @@ func splitEnvelope(r *jsonReader) (schemaRaw, payloadRaw []byte, isEnvelope bool
 		}
 		return nil, nil, false, r.end()
 	}
-	ms, err := r.readMembers()
+	ms, err := r.readMembers(true)
 	if err != nil {
 		return nil, nil, false, err
 	}

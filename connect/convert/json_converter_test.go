@@ -393,3 +393,20 @@ func BenchmarkJSONToConnectStruct(b *testing.B) {
 		}
 	}
 }
+
+func TestJSONEnvelopeWithTrickyStrings(t *testing.T) {
+	c := newJSON(t, nil)
+	s := data.StructBuilder().Doc(`a "quoted" } ] \ doc`).Parameter(`k\"`, `{[`).
+		Field(`f"}`, data.StringBuilder().Doc(`\\`).MustBuild()).MustBuild()
+	v := data.NewStruct(s).MustPut(`f"}`, `x\"}]`)
+	b := mustFrom(t, c, s, v)
+	for i := 0; i < 2; i++ { // second read hits the schema cache
+		sv := mustTo(t, c, b)
+		if !sv.Schema.Equal(s) || !data.ValuesEqual(sv.Value, v) {
+			t.Fatalf("round trip %d: %s", i, b)
+		}
+	}
+	if _, err := c.ToConnectData(topic, nil, []byte(`{"schema":{"type":"string",},"payload":"x"}`)); err == nil {
+		t.Fatal("malformed schema JSON must fail")
+	}
+}

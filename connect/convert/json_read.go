@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -343,14 +344,63 @@ func (r *jsonReader) skipValue() ([]byte, error) {
 	return r.b[start:r.i], nil
 }
 
+// skipStructure skips one object or array by bracket depth, jumping over
+// strings with IndexByte, without validating tokens. It is only used where
+// the skipped text is parsed in full afterwards or is byte-identical to text
+// that was (the envelope's cached schema), so it trades no safety for speed.
+func (r *jsonReader) skipStructure() ([]byte, error) {
+	k, err := r.peek()
+	if err != nil {
+		return nil, err
+	}
+	if k != kindObject && k != kindArray {
+		return r.skipValue()
+	}
+	start, depth := r.i, 0
+	for r.i < len(r.b) {
+		switch r.b[r.i] {
+		case '"':
+			j := r.i + 1
+			for {
+				q := bytes.IndexByte(r.b[j:], '"')
+				if q < 0 {
+					return nil, r.errorf("unterminated string")
+				}
+				j += q
+				backslashes := 0
+				for p := j - 1; p > r.i && r.b[p] == '\\'; p-- {
+					backslashes++
+				}
+				if backslashes%2 == 0 {
+					break
+				}
+				j++
+			}
+			r.i = j + 1
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				r.i++
+				return r.b[start:r.i], nil
+			}
+		}
+		r.i++
+	}
+	return nil, r.errorf("unexpected end of input")
+}
+
 // member is one object member with its raw value text.
 type member struct {
 	key string
 	raw []byte
 }
 
-// readMembers reads an object into its members, in order.
-func (r *jsonReader) readMembers() ([]member, error) {
+// readMembers reads an object into its members, in order. With fast,
+// nested objects and arrays are skipped by skipStructure.
+func (r *jsonReader) readMembers(fast bool) ([]member, error) {
 	if err := r.expect('{'); err != nil {
 		return nil, err
 	}
@@ -368,7 +418,12 @@ func (r *jsonReader) readMembers() ([]member, error) {
 			return nil, err
 		}
 		key := string(k)
-		raw, err := r.skipValue()
+		var raw []byte
+		if fast {
+			raw, err = r.skipStructure()
+		} else {
+			raw, err = r.skipValue()
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -139,7 +139,7 @@ func (c *JSONConverter) schemaFromJSON(r *jsonReader) (*data.Schema, error) {
 	} else if k != kindObject {
 		return nil, data.Errorf("Schema must be a JSON object, found %s", k)
 	}
-	ms, err := r.readMembers()
+	ms, err := r.readMembers(false)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (c *JSONConverter) schemaFromJSON(r *jsonReader) (*data.Schema, error) {
 	if raw := get("parameters"); raw != nil {
 		pr := &jsonReader{b: raw}
 		if k, _ := pr.peek(); k == kindObject {
-			params, err := pr.readMembers()
+			params, err := pr.readMembers(false)
 			if err != nil {
 				return nil, err
 			}
@@ -310,7 +310,7 @@ func memberText(raw []byte, key string) (string, bool) {
 	if k, _ := r.peek(); k != kindObject {
 		return "", false
 	}
-	ms, err := r.readMembers()
+	ms, err := r.readMembers(false)
 	if err != nil {
 		return "", false
 	}
