@@ -21,8 +21,12 @@
 //	    // *ProcessingError (node, topic, partition, offset): fail the task
 //	err = task.PunctuateWallClock(nowMs)
 //	if task.CommitNeeded() || task.CommitRequested() { err = task.Flush(ctx); /* commit offsets */ }
-//	task.StreamTime(); task.Store(name); task.SourceTopics()
+//	task.StreamTime(); task.Store(name); task.SourceTopics(); task.ReadsTopic(topic)
 //	err = task.Close(ctx)               // closes processors, flushes and closes stores
+//
+//	g, err := topology.NewGlobalTask(t, env) // nil, nil without global stores; feed it
+//	    // the global topics with g.Process and give regular tasks
+//	    // env.GlobalStore = func(name) (state.StateStore, bool) { s := g.Store(name); return s, s != nil }
 //
 // A task is driven by one goroutine. Process updates stream time (the
 // largest timestamp seen) before forwarding, and afterwards runs the

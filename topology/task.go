@@ -99,8 +99,9 @@ type Task struct {
 	closed          bool
 }
 
-// GlobalTaskID is the id of the task NewGlobalTask builds.
-var GlobalTaskID = TaskID{Subtopology: -2, Partition: -1}
+// GlobalSubtopology is the Subtopology of the id of the task NewGlobalTask
+// builds (its Partition is -1).
+const GlobalSubtopology = -2
 
 // NewTask builds the task id of t: fresh processor and store instances for
 // the sub-topology id.Subtopology (AllSubtopologies for every one).
@@ -124,7 +125,7 @@ func NewGlobalTask(t *Topology, env TaskEnv) (*Task, error) {
 	if len(t.GlobalStores()) == 0 {
 		return nil, nil
 	}
-	return newTask(t, GlobalTaskID, env, func(g *group) bool { return g.global })
+	return newTask(t, TaskID{Subtopology: GlobalSubtopology, Partition: -1}, env, func(g *group) bool { return g.global })
 }
 
 func newTask(t *Topology, id TaskID, env TaskEnv, include func(*group) bool) (*Task, error) {
