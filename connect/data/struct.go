@@ -47,8 +47,14 @@ func (s *Struct) PutField(f *Field, value any) error {
 	if f == nil {
 		return Errorf("field cannot be null.")
 	}
-	if f.index >= len(s.values) || s.schema.fields[f.index] != f && s.schema.fields[f.index].name != f.name {
+	if f.index < 0 || f.index >= len(s.values) {
 		return Errorf("field %q does not belong to %s", f.name, s.schema)
+	}
+	if own := s.schema.fields[f.index]; own != f {
+		// A field of another, equal schema is fine (Kafka compares by value).
+		if own.name != f.name || (own.schema != f.schema && !own.schema.Equal(f.schema)) {
+			return Errorf("field %q does not belong to %s", f.name, s.schema)
+		}
 	}
 	if err := validateValue(f.schema, value, fieldLocation(f.name)); err != nil {
 		return err

@@ -131,3 +131,16 @@ func TestInferType(t *testing.T) {
 		t.Error("plain int is not a Connect value")
 	}
 }
+
+func TestPutFieldFromAnotherSchema(t *testing.T) {
+	a := StructBuilder().Field("x", Int8Schema).MustBuild()
+	same := StructBuilder().Field("x", Int8Schema).MustBuild()
+	other := StructBuilder().Field("x", StringSchema).MustBuild()
+	s := NewStruct(a)
+	if err := s.PutField(same.Field("x"), int8(1)); err != nil {
+		t.Fatalf("equal field: %v", err)
+	}
+	if err := s.PutField(other.Field("x"), "str"); err == nil {
+		t.Fatal("a field with a different schema must be rejected")
+	}
+}
