@@ -35,7 +35,6 @@ func run(brokers, appID, stateDir, input, output string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(topo.Describe())
 	app, err := streams.New(topo, streams.Config{
 		ApplicationID:    appID,
 		BootstrapServers: strings.Split(brokers, ","),
