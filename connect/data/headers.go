@@ -32,7 +32,7 @@ func (h Headers) Clone() Headers {
 
 // Add appends a header; it validates value against schema.
 func (h *Headers) Add(key string, schema *Schema, value any) error {
-	if err := validateValue(schema, value, `header: "`+key+`"`); err != nil {
+	if err := validateValue(schema, value, &location{field: key, header: true}); err != nil {
 		return err
 	}
 	*h = appendCopy(*h, Header{Key: key, Value: SchemaAndValue{Schema: schema, Value: value}})

@@ -56,7 +56,7 @@ func (s *Struct) PutField(f *Field, value any) error {
 			return Errorf("field %q does not belong to %s", f.name, s.schema)
 		}
 	}
-	if err := validateValue(f.schema, value, fieldLocation(f.name)); err != nil {
+	if err := validateValue(f.schema, value, &location{field: f.name, isField: true}); err != nil {
 		return err
 	}
 	s.values[f.index] = value
@@ -155,7 +155,7 @@ func (s *Struct) Validate() error {
 		if v == nil && (f.schema.optional || f.schema.hasDefault) {
 			continue
 		}
-		if err := validateValue(f.schema, v, fieldLocation(f.name)); err != nil {
+		if err := validateValue(f.schema, v, &location{field: f.name, isField: true}); err != nil {
 			return err
 		}
 	}

@@ -10,23 +10,43 @@ import (
 // package documentation for the representation). A nil schema accepts
 // anything. Errors name the location and the expected type.
 func ValidateValue(schema *Schema, value any) error {
-	return validateValue(schema, value, "value")
+	return validateValue(schema, value, &location{})
 }
 
 // ValidateFieldValue is ValidateValue with errors naming the field.
 func ValidateFieldValue(field string, schema *Schema, value any) error {
-	return validateValue(schema, value, fieldLocation(field))
+	return validateValue(schema, value, &location{field: field, isField: true})
 }
 
-func fieldLocation(name string) string { return `field: "` + name + `"` }
+// location describes where a value sits, for error messages. It is only
+// turned into text when validation fails, so the happy path builds no strings.
+type location struct {
+	field   string
+	isField bool
+	header  bool
+	what    string // "element of array ", "key of map ", "value of map "
+	parent  *location
+}
 
-func validateValue(schema *Schema, value any, location string) error {
+func (l *location) String() string {
+	switch {
+	case l.parent != nil:
+		return l.what + l.parent.String()
+	case l.header:
+		return `header: "` + l.field + `"`
+	case l.isField:
+		return `field: "` + l.field + `"`
+	}
+	return "value"
+}
+
+func validateValue(schema *Schema, value any, loc *location) error {
 	if schema == nil {
 		return nil
 	}
 	if value == nil {
 		if !schema.optional {
-			return Errorf("Invalid value: null used for required %s, schema type: %s", location, schema.typ)
+			return Errorf("Invalid value: null used for required %s, schema type: %s", loc.String(), schema.typ)
 		}
 		return nil
 	}
@@ -35,12 +55,12 @@ func validateValue(schema *Schema, value any, location string) error {
 		if _, ok := value.(*Decimal); ok {
 			return nil
 		}
-		return mismatch(schema, value, location, "*data.Decimal")
+		return mismatch(schema, value, loc, "*data.Decimal")
 	case DateLogicalName, TimeLogicalName, TimestampLogicalName:
 		if _, ok := value.(time.Time); ok {
 			return nil
 		}
-		return mismatch(schema, value, location, "time.Time")
+		return mismatch(schema, value, loc, "time.Time")
 	}
 	ok := false
 	switch schema.typ {
@@ -68,10 +88,10 @@ func validateValue(schema *Schema, value any, location string) error {
 			break
 		}
 		if st == nil {
-			return mismatch(schema, value, location, "non-nil *data.Struct")
+			return mismatch(schema, value, loc, "non-nil *data.Struct")
 		}
 		if st.schema != schema && !st.schema.Equal(schema) {
-			return Errorf("Struct schemas do not match for %s: expected %s, got %s", location, schema, st.schema)
+			return Errorf("Struct schemas do not match for %s: expected %s, got %s", loc.String(), schema, st.schema)
 		}
 		return st.Validate()
 	case TypeArray:
@@ -79,63 +99,65 @@ func validateValue(schema *Schema, value any, location string) error {
 		if !isArr {
 			break
 		}
-		elemLoc := "element of array " + location
+		elemLoc := location{what: "element of array ", parent: loc}
 		if schema.valSchema == nil {
-			return Errorf("No schema defined for %s", elemLoc)
+			return Errorf("No schema defined for %s", elemLoc.String())
 		}
 		for _, e := range arr {
-			if err := validateValue(schema.valSchema, e, elemLoc); err != nil {
+			if err := validateValue(schema.valSchema, e, &elemLoc); err != nil {
 				return err
 			}
 		}
 		return nil
 	case TypeMap:
-		return validateMap(schema, value, location)
+		return validateMap(schema, value, loc)
 	}
 	if !ok {
-		return mismatch(schema, value, location, goTypeName(schema.typ))
+		return mismatch(schema, value, loc, goTypeName(schema.typ))
 	}
 	return nil
 }
 
-func validateMap(schema *Schema, value any, location string) error {
-	keyLoc, valLoc := "key of map "+location, "value of map "+location
+func validateMap(schema *Schema, value any, loc *location) error {
+	keyLoc := location{what: "key of map ", parent: loc}
+	valLoc := location{what: "value of map ", parent: loc}
 	if schema.keySchema == nil {
-		return Errorf("No schema defined for %s", keyLoc)
+		return Errorf("No schema defined for %s", keyLoc.String())
 	}
 	if schema.valSchema == nil {
-		return Errorf("No schema defined for %s", valLoc)
+		return Errorf("No schema defined for %s", valLoc.String())
 	}
 	switch m := value.(type) {
 	case map[string]any:
 		if schema.keySchema.typ != TypeString {
-			return Errorf("Invalid Go value for %s: map[string]any requires a STRING key schema, got %s", location, schema.keySchema)
+			return Errorf("Invalid Go value for %s: map[string]any requires a STRING key schema, got %s", loc.String(), schema.keySchema)
 		}
 		for _, v := range m {
-			if err := validateValue(schema.valSchema, v, valLoc); err != nil {
+			if err := validateValue(schema.valSchema, v, &valLoc); err != nil {
 				return err
 			}
 		}
 		return nil
 	case map[any]any:
 		for k, v := range m {
-			if err := validateValue(schema.keySchema, k, keyLoc); err != nil {
+			if err := validateValue(schema.keySchema, k, &keyLoc); err != nil {
 				return err
 			}
-			if err := validateValue(schema.valSchema, v, valLoc); err != nil {
+			if err := validateValue(schema.valSchema, v, &valLoc); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	return mismatch(schema, value, location, "map[string]any or map[any]any")
+	return mismatch(schema, value, loc, "map[string]any or map[any]any")
 }
 
-func mismatch(schema *Schema, value any, location, want string) error {
+func mismatch(schema *Schema, value any, loc *location, want string) error {
+	where := loc.String()
 	if schema.name != "" {
-		return Errorf("Invalid Go value for schema %q with type %s: expected %s, got %T for %s", schema.name, schema.typ, want, value, location)
+		return Errorf("Invalid Go value for schema %q with type %s: expected %s, got %T for %s", schema.name, schema.typ, want, value, where)
 	}
-	return Errorf("Invalid Go value for schema with type %s: expected %s, got %T for %s", schema.typ, want, value, location)
+	return Errorf("Invalid Go value for schema with type %s: expected %s, got %T for %s", schema.typ, want, value, where)
 }
 
 func goTypeName(t Type) string {

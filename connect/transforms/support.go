@@ -10,9 +10,9 @@ import (
 )
 
 // schemaCache maps input schemas to derived schemas (Kafka uses a
-// synchronized LRU of 16 entries per transformation). Keys are pointers:
-// converters and connectors reuse schema instances, so identity is both
-// cheap and effective.
+// synchronized LRU of 16 entries per transformation, keyed by schema
+// equality). Lookups try the pointer first (converters and connectors reuse
+// schema instances) and then equality.
 type schemaCache struct {
 	mu    sync.Mutex
 	ll    *list.List
@@ -35,6 +35,16 @@ func (c *schemaCache) get(k *data.Schema, build func(*data.Schema) (*data.Schema
 		v := e.Value.(*cacheEntry).v
 		c.mu.Unlock()
 		return v, nil
+	}
+	// An equal schema in another instance (a connector that builds a new
+	// schema per record) maps to the same derived schema, keeping the
+	// converters' per-schema caches warm downstream.
+	for e := c.ll.Front(); e != nil; e = e.Next() {
+		if ce := e.Value.(*cacheEntry); ce.k.Equal(k) {
+			v := ce.v
+			c.mu.Unlock()
+			return v, nil
+		}
 	}
 	c.mu.Unlock()
 	v, err := build(k)

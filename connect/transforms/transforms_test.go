@@ -426,3 +426,16 @@ func TestPredicates(t *testing.T) {
 		t.Fatal("not a tombstone")
 	}
 }
+
+func TestSchemaCacheUsesEquality(t *testing.T) {
+	tr := newT(t, "HoistField$Value", map[string]string{"field": "f"})
+	a := apply(t, tr, valueRecord(data.Int32Builder().Name("n").MustBuild(), int32(1)))
+	b := apply(t, tr, valueRecord(data.Int32Builder().Name("n").MustBuild(), int32(2)))
+	if a.ValueSchema != b.ValueSchema {
+		t.Fatal("equal input schemas must map to the same derived schema")
+	}
+	c := apply(t, tr, valueRecord(data.Int32Builder().Name("other").MustBuild(), int32(2)))
+	if c.ValueSchema == a.ValueSchema {
+		t.Fatal("different input schemas must not share a derived schema")
+	}
+}
