@@ -2,6 +2,7 @@ package convert
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/data"
@@ -26,6 +27,8 @@ type JSONConverter struct {
 	toJSONCache    *lruCache[*data.Schema, []byte]
 	toSchemaCache  *lruCache[string, *data.Schema]
 	configured     bool
+	// sizeHint is the last output size, so most records need one allocation.
+	sizeHint atomic.Int64
 }
 
 // NewJSONConverter returns an unconfigured JsonConverter.
@@ -85,7 +88,7 @@ func (c *JSONConverter) fromConnect(schema *data.Schema, value any) ([]byte, err
 		return nil, nil
 	}
 	var err error
-	buf := make([]byte, 0, 128)
+	buf := make([]byte, 0, max(64, int(c.sizeHint.Load())+16))
 	if c.schemasEnabled {
 		buf = append(buf, `{"schema":`...)
 		if buf, err = c.appendSchema(buf, schema); err != nil {
@@ -99,6 +102,7 @@ func (c *JSONConverter) fromConnect(schema *data.Schema, value any) ([]byte, err
 	if c.schemasEnabled {
 		buf = append(buf, '}')
 	}
+	c.sizeHint.Store(int64(len(buf)))
 	return buf, nil
 }
 
