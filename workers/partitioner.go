@@ -7,11 +7,12 @@ import (
 
 // recordPartitioner honours an explicit SourceRecord partition and
 // otherwise partitions like Kafka's default partitioner: murmur2 of the key
-// for keyed records, sticky batches for records without a key.
+// for keyed records, sticky batches for records without a key (the
+// sticky-key partitioner, which implements plain Partition).
 type recordPartitioner struct{ def kgo.Partitioner }
 
 func newRecordPartitioner() kgo.Partitioner {
-	return recordPartitioner{def: kgo.UniformBytesPartitioner(64<<10, false, true, nil)}
+	return recordPartitioner{def: kgo.StickyKeyPartitioner(nil)}
 }
 
 func (p recordPartitioner) ForTopic(topic string) kgo.TopicPartitioner {

@@ -90,6 +90,7 @@ func newSinkTask(base *taskBase, task connect.SinkTask) (*sinkTask, error) {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.ClientID(base.w.clientID(taskName(base.id))),
+		kgo.AllowAutoTopicCreation(),
 		kgo.OnPartitionsAssigned(t.onAssigned),
 		kgo.OnPartitionsRevoked(t.onRevoked),
 		kgo.OnPartitionsLost(t.onLost),
@@ -174,7 +175,11 @@ func (t *sinkTask) loop(ctx context.Context) error {
 			t.resumeAll()
 			pausedAll = false
 		}
-		fetches := t.cl.PollRecords(ctx, t.maxPoll)
+		// Poll no longer than until the next commit is due, so that flushes
+		// happen on time even when no records arrive.
+		pollCtx, cancelPoll := context.WithDeadline(ctx, t.nextCommit)
+		fetches := t.cl.PollRecords(pollCtx, t.maxPoll)
+		cancelPoll()
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			t.cl.AllowRebalance()
 			return nil
@@ -184,7 +189,7 @@ func (t *sinkTask) loop(ctx context.Context) error {
 			return t.openErr
 		}
 		for _, fe := range fetches.Errors() {
-			if errors.Is(fe.Err, context.Canceled) {
+			if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
 				continue
 			}
 			t.log.Warn("fetch error", "topic", fe.Topic, "partition", fe.Partition, "err", fe.Err)

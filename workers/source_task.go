@@ -50,13 +50,15 @@ func (t *sourceTask) run(ctx context.Context) error {
 	produceCtx, cancelProduce := context.WithCancel(context.Background())
 	defer cancelProduce()
 
+	committerCtx, stopCommitter := context.WithCancel(ctx)
 	committerDone := make(chan struct{})
 	go func() {
 		defer close(committerDone)
-		t.commitPeriodically(ctx)
+		t.commitPeriodically(committerCtx)
 	}()
 
 	loopErr := t.loop(ctx, produceCtx)
+	stopCommitter()
 	<-committerDone
 
 	drainCtx, cancel := context.WithTimeout(context.Background(), t.w.cfg.OffsetFlushTimeout)

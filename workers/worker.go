@@ -85,6 +85,7 @@ func newWorker(opts WorkerOptions, status *statusStore, listener workerListener)
 		kgo.MaxBufferedRecords(100_000),
 		kgo.ProducerBatchMaxBytes(1 << 20),
 		kgo.ClientID(w.clientID("producer")),
+		kgo.AllowAutoTopicCreation(), // as Kafka's producer: the broker decides
 	}
 	cl, err := kgo.NewClient(append(base, kopts...)...)
 	if err != nil {

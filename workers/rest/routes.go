@@ -66,6 +66,7 @@ func (s *Server) handler(main, admin bool) http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 		defer cancel()
-		h.ServeHTTP(w, r.WithContext(ctx))
+		mux.ServeHTTP(w, r.WithContext(ctx)) // sets the path values
+
 	})
 }

@@ -34,58 +34,77 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
-// Server is the REST server of one worker.
+// Server is the REST server of one worker. Listen binds the listeners
+// (so the worker can learn its advertised port), Serve starts answering.
 type Server struct {
 	herder workers.Herder
 	opts   Options
 	log    *slog.Logger
 
 	mu      sync.Mutex
+	binds   []bind
 	servers []*http.Server
 	addrs   []string
 	wg      sync.WaitGroup
 }
 
-// New builds a server; call Start to listen.
-func New(h workers.Herder, opts Options) *Server {
+type bind struct {
+	ln          net.Listener
+	main, admin bool
+}
+
+// New builds a server; call Listen, then Serve.
+func New(opts Options) *Server {
 	if opts.RequestTimeout <= 0 {
 		opts.RequestTimeout = DefaultRequestTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{herder: h, opts: opts, log: opts.Logger}
+	return &Server{opts: opts, log: opts.Logger}
 }
 
-// Start binds every listener and serves in background goroutines that end
-// on Close.
-func (s *Server) Start() error {
+// Listen binds every listener.
+func (s *Server) Listen() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	type bind struct {
-		addr  string
-		admin bool
-		main  bool
-	}
-	var binds []bind
 	adminSeparate := s.opts.AdminListeners != nil
-	for _, a := range s.opts.Listeners {
-		binds = append(binds, bind{addr: a, main: true, admin: !adminSeparate})
-	}
-	for _, a := range s.opts.AdminListeners {
-		binds = append(binds, bind{addr: a, admin: true})
-	}
-	for _, b := range binds {
-		ln, err := net.Listen("tcp", b.addr)
+	add := func(addr string, main, admin bool) error {
+		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			s.closeLocked(context.Background())
-			return fmt.Errorf("REST listener %s: %w", b.addr, err)
+			return fmt.Errorf("REST listener %s: %w", addr, err)
 		}
-		srv := &http.Server{Handler: s.handler(b.main, b.admin), ReadHeaderTimeout: 30 * time.Second}
-		s.servers = append(s.servers, srv)
-		if b.main {
+		s.binds = append(s.binds, bind{ln: ln, main: main, admin: admin})
+		if main {
 			s.addrs = append(s.addrs, ln.Addr().String())
 		}
+		return nil
+	}
+	for _, a := range s.opts.Listeners {
+		if err := add(a, true, !adminSeparate); err != nil {
+			s.closeLocked(context.Background())
+			return err
+		}
+	}
+	for _, a := range s.opts.AdminListeners {
+		if err := add(a, false, true); err != nil {
+			s.closeLocked(context.Background())
+			return err
+		}
+	}
+	return nil
+}
+
+// Serve answers requests on the bound listeners with h, in goroutines that
+// end on Close.
+func (s *Server) Serve(h workers.Herder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.herder = h
+	for _, b := range s.binds {
+		srv := &http.Server{Handler: s.handler(b.main, b.admin), ReadHeaderTimeout: 30 * time.Second}
+		s.servers = append(s.servers, srv)
+		ln := b.ln
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -94,7 +113,7 @@ func (s *Server) Start() error {
 			}
 		}()
 	}
-	return nil
+	s.binds = nil
 }
 
 // Addrs returns the bound addresses of the regular listeners.
@@ -114,6 +133,10 @@ func (s *Server) Close(ctx context.Context) error {
 
 func (s *Server) closeLocked(ctx context.Context) error {
 	var errs []error
+	for _, b := range s.binds {
+		_ = b.ln.Close()
+	}
+	s.binds = nil
 	for _, srv := range s.servers {
 		if err := srv.Shutdown(ctx); err != nil {
 			_ = srv.Close()
@@ -125,6 +148,11 @@ func (s *Server) closeLocked(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Handler returns the full API (regular and admin endpoints) as one
+// Handler returns the full API (regular and admin endpoints) over h as one
 // handler, for embedding and tests.
-func (s *Server) Handler() http.Handler { return s.handler(true, true) }
+func (s *Server) Handler(h workers.Herder) http.Handler {
+	s.mu.Lock()
+	s.herder = h
+	s.mu.Unlock()
+	return s.handler(true, true)
+}
