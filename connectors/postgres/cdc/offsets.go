@@ -217,7 +217,7 @@ func (f *resumeFilter) skip(lsn uint64) bool {
 		f.lastLSN, f.count = lsn, 0
 	}
 	f.count++
-	if lsn < f.from.lsn || (lsn == f.from.lsn && f.count <= f.from.events) {
+	if lsn < f.from.lsn || (lsn == f.from.lsn && (f.from.events == 0 || f.count <= f.from.events)) {
 		return true
 	}
 	return false
