@@ -16,6 +16,7 @@ import (
 	"github.com/runnel-dev/runnel/broker"
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/runnel-dev/runnel/connectors/testconn"
 	"github.com/runnel-dev/runnel/workers"
 	"github.com/runnel-dev/runnel/workers/rest"
@@ -83,7 +84,8 @@ func startWorker(t testing.TB, b *broker.Broker, opts ...workerOpt) *worker {
 	convs := convert.NewRegistry()
 	rec := &testconn.Recorder{}
 	plugins := connect.NewPlugins()
-	base, err := workers.BuiltinPlugins(convs)
+	xforms := transforms.NewRegistry()
+	base, err := workers.BuiltinPlugins(convs, xforms)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func startWorker(t testing.TB, b *broker.Broker, opts ...workerOpt) *worker {
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := workers.NewStandalone(workers.StandaloneOptions{Config: cfg, Plugins: plugins, Converters: convs, Loggers: loggers, WorkerID: srv.Addrs()[0]})
+	h, err := workers.NewStandalone(workers.StandaloneOptions{Config: cfg, Plugins: plugins, Converters: convs, Transforms: xforms, Loggers: loggers, WorkerID: srv.Addrs()[0]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,15 +3,17 @@ package workers
 import (
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/runnel-dev/runnel/connectors/file"
 	"github.com/runnel-dev/runnel/connectors/testconn"
 )
 
 // BuiltinPlugins returns a registry of the plugins bundled with Runnel:
-// the file connectors, the test connectors, and the converters of convs
-// (listed by GET /connector-plugins?connectorsOnly=false). extra plugins
-// are added after them.
-func BuiltinPlugins(convs *convert.Registry, extra ...connect.Plugin) (*connect.Plugins, error) {
+// the file connectors, the test connectors, and the converters,
+// transformations and predicates of convs and xforms (listed by
+// GET /connector-plugins?connectorsOnly=false). extra plugins are added
+// after them.
+func BuiltinPlugins(convs *convert.Registry, xforms *transforms.Registry, extra ...connect.Plugin) (*connect.Plugins, error) {
 	r := connect.NewPlugins()
 	if err := r.Add(file.Plugins()...); err != nil {
 		return nil, err
@@ -34,6 +36,26 @@ func BuiltinPlugins(convs *convert.Registry, extra ...connect.Plugin) (*connect.
 			if err := r.Add(connect.Plugin{Class: class, Type: connect.PluginHeaderConverter, Version: Version, New: func() any {
 				hc, _ := convs.NewHeaderConverter(class)
 				return hc
+			}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if xforms != nil {
+		for _, c := range xforms.TransformationClasses() {
+			class := c
+			if err := r.Add(connect.Plugin{Class: class, Type: connect.PluginTransformation, Version: Version, New: func() any {
+				t, _ := xforms.NewTransformation(class)
+				return t
+			}}); err != nil {
+				return nil, err
+			}
+		}
+		for _, c := range xforms.PredicateClasses() {
+			class := c
+			if err := r.Add(connect.Plugin{Class: class, Type: connect.PluginPredicate, Version: Version, New: func() any {
+				p, _ := xforms.NewPredicate(class)
+				return p
 			}}); err != nil {
 				return nil, err
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connect/transforms"
 )
 
 // Version and Commit are reported by GET /. Commit may be set at link time.
@@ -26,6 +27,8 @@ type StandaloneOptions struct {
 	Config     *WorkerConfig
 	Plugins    *connect.Plugins
 	Converters *convert.Registry
+	// Transforms defaults to the built-in SMTs and predicates.
+	Transforms *transforms.Registry
 	// Offsets defaults to the file in offset.storage.file.filename.
 	Offsets OffsetStore
 	Loggers *Loggers
@@ -44,6 +47,7 @@ type Standalone struct {
 	cfg     *WorkerConfig
 	plugins *connect.Plugins
 	convs   *convert.Registry
+	xforms  *transforms.Registry
 	offsets OffsetStore
 	loggers *Loggers
 	log     *slog.Logger
@@ -87,6 +91,9 @@ func NewStandalone(opts StandaloneOptions) (*Standalone, error) {
 	if opts.Converters == nil {
 		opts.Converters = convert.NewRegistry()
 	}
+	if opts.Transforms == nil {
+		opts.Transforms = transforms.NewRegistry()
+	}
 	if opts.Offsets == nil {
 		if opts.Config.OffsetFile == "" {
 			return nil, connect.MissingConfigError(OffsetStorageFileConfig)
@@ -98,14 +105,14 @@ func NewStandalone(opts StandaloneOptions) (*Standalone, error) {
 		opts.Offsets = st
 	}
 	h := &Standalone{
-		cfg: opts.Config, plugins: opts.Plugins, convs: opts.Converters, offsets: opts.Offsets,
+		cfg: opts.Config, plugins: opts.Plugins, convs: opts.Converters, xforms: opts.Transforms, offsets: opts.Offsets,
 		loggers: opts.Loggers, log: opts.Loggers.Logger("runnel.workers.Standalone"),
 		status: newStatusStore(opts.WorkerID),
 		ops:    make(chan struct{}, 1), conns: map[string]*connState{},
 		restarts: map[ConnectorTaskID]*restartState{},
 	}
 	h.bgCtx, h.bgCancel = context.WithCancel(context.Background())
-	w, err := newWorker(WorkerOptions{Config: opts.Config, Plugins: opts.Plugins, Converters: opts.Converters,
+	w, err := newWorker(WorkerOptions{Config: opts.Config, Plugins: opts.Plugins, Converters: opts.Converters, Transforms: opts.Transforms,
 		Offsets: opts.Offsets, WorkerID: opts.WorkerID, Loggers: opts.Loggers}, h.status, h)
 	if err != nil {
 		return nil, err

@@ -44,7 +44,7 @@ func (w *Worker) newTaskBase(id ConnectorTaskID, p *connect.Plugin, connConfig, 
 	if err != nil {
 		return nil, err
 	}
-	xf, err := buildTransforms(w.plugins, p.Type, connConfig)
+	xf, err := buildTransforms(w.xforms, connConfig)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,10 @@ package workers
 
 import (
 	"context"
-	"strings"
+	"errors"
 
 	"github.com/runnel-dev/runnel/connect"
+	"github.com/runnel-dev/runnel/connect/transforms"
 )
 
 // recordTransforms is a connector's transformation chain. A nil record
@@ -14,33 +15,39 @@ type recordTransforms interface {
 	source(ctx context.Context, rec *connect.SourceRecord) (out *connect.SourceRecord, class string, err error)
 	sink(ctx context.Context, rec *connect.SinkRecord) (out *connect.SinkRecord, class string, err error)
 	empty() bool
+	close() error
 }
 
-type noTransforms struct{}
+// chain adapts a transforms.Chain.
+type chain struct{ c *transforms.Chain }
 
-func (noTransforms) source(_ context.Context, r *connect.SourceRecord) (*connect.SourceRecord, string, error) {
-	return r, "", nil
+func (c chain) source(_ context.Context, r *connect.SourceRecord) (*connect.SourceRecord, string, error) {
+	out, err := c.c.ApplySource(r)
+	return out, failedClass(err), err
 }
-func (noTransforms) sink(_ context.Context, r *connect.SinkRecord) (*connect.SinkRecord, string, error) {
-	return r, "", nil
-}
-func (noTransforms) empty() bool { return true }
 
-// buildTransforms builds the chain named by the connector's transforms key.
-func buildTransforms(_ *connect.Plugins, _ connect.PluginType, config map[string]string) (recordTransforms, error) {
-	if strings.TrimSpace(config[TransformsConfig]) == "" {
-		return noTransforms{}, nil
+func (c chain) sink(_ context.Context, r *connect.SinkRecord) (*connect.SinkRecord, string, error) {
+	out, err := c.c.ApplySink(r)
+	return out, failedClass(err), err
+}
+
+func (c chain) empty() bool  { return c.c.Len() == 0 }
+func (c chain) close() error { return c.c.Close() }
+
+func failedClass(err error) string {
+	var te *transforms.TransformError
+	if errors.As(err, &te) {
+		return te.Class
 	}
-	return nil, connect.InvalidValueError(TransformsConfig, config[TransformsConfig], "transformations are not available in this build")
+	return ""
 }
 
-// enrichTransforms adds the keys of the configured transformations and
-// predicates to def (Kafka's ConnectorConfig.enrich), and returns problems
-// found on the way (unknown types) by key.
-func enrichTransforms(_ *connect.Plugins, def *connect.ConfigDef, config map[string]string) (*connect.ConfigDef, map[string]string) {
-	errs := map[string]string{}
-	if strings.TrimSpace(config[TransformsConfig]) != "" {
-		errs[TransformsConfig] = connect.InvalidValueError(TransformsConfig, config[TransformsConfig], "transformations are not available in this build").Error()
+// buildTransforms builds the chain named by the connector's transforms key;
+// every task gets its own instances.
+func buildTransforms(reg *transforms.Registry, config map[string]string) (recordTransforms, error) {
+	c, err := reg.BuildChain(config)
+	if err != nil {
+		return nil, err
 	}
-	return def, errs
+	return chain{c}, nil
 }

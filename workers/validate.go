@@ -38,7 +38,7 @@ func (h *Standalone) validate(_ context.Context, config map[string]string) (conn
 	if p.Type == connect.PluginSink {
 		base = SinkConnectorConfigDef()
 	}
-	enriched, enrichErrs := enrichTransforms(h.plugins, base, config)
+	enriched, enrichErrs := h.xforms.Enrich(base, config)
 	values := enriched.Validate(config)
 	index := map[string]int{}
 	for i, v := range values {

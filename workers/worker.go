@@ -12,6 +12,7 @@ import (
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -33,6 +34,7 @@ type WorkerOptions struct {
 	Config     *WorkerConfig
 	Plugins    *connect.Plugins
 	Converters *convert.Registry
+	Transforms *transforms.Registry
 	Offsets    OffsetStore
 	// WorkerID is reported in statuses (advertised host:port).
 	WorkerID string
@@ -46,6 +48,7 @@ type Worker struct {
 	cfg      *WorkerConfig
 	plugins  *connect.Plugins
 	convs    *convert.Registry
+	xforms   *transforms.Registry
 	offsets  OffsetStore
 	status   *statusStore
 	loggers  *Loggers
@@ -67,6 +70,7 @@ func newWorker(opts WorkerOptions, status *statusStore, listener workerListener)
 		cfg:        opts.Config,
 		plugins:    opts.Plugins,
 		convs:      opts.Converters,
+		xforms:     opts.Transforms,
 		offsets:    opts.Offsets,
 		status:     status,
 		loggers:    opts.Loggers,
@@ -406,6 +410,11 @@ func (w *Worker) startTask(id ConnectorTaskID, connConfig, taskConfig map[string
 	go func() {
 		defer close(rt.done)
 		defer cancel()
+		defer func() {
+			if err := base.xforms.close(); err != nil {
+				base.log.Warn("closing transformations", "err", err)
+			}
+		}()
 		err := callSafely(func() error { return loop(ctx) })
 		if err != nil && ctx.Err() == nil {
 			if w.isCurrentTask(rt) {

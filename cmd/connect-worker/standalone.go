@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runnel-dev/runnel/connect/convert"
+	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/runnel-dev/runnel/workers"
 	"github.com/runnel-dev/runnel/workers/rest"
 )
@@ -44,7 +45,8 @@ func runStandalone(ctx context.Context, workerFile string, connectorFiles []stri
 	}
 
 	convs := convert.NewRegistry()
-	plugins, err := workers.BuiltinPlugins(convs)
+	xforms := transforms.NewRegistry()
+	plugins, err := workers.BuiltinPlugins(convs, xforms)
 	if err != nil {
 		log.Error("Stopping due to error", "err", err)
 		return exitConfigError
@@ -69,7 +71,7 @@ func runStandalone(ctx context.Context, workerFile string, connectorFiles []stri
 	}()
 
 	herder, err := workers.NewStandalone(workers.StandaloneOptions{
-		Config: cfg, Plugins: plugins, Converters: convs, Loggers: loggers, WorkerID: workerID(cfg, srv.Addrs()),
+		Config: cfg, Plugins: plugins, Converters: convs, Transforms: xforms, Loggers: loggers, WorkerID: workerID(cfg, srv.Addrs()),
 	})
 	if err != nil {
 		log.Error("Stopping due to error", "err", err)
