@@ -48,6 +48,12 @@ type worker struct {
 
 type workerOpt func(props map[string]string)
 
+// extraPlugins are added to every test worker's registry.
+var extraPlugins = []connect.Plugin{
+	{Class: "dev.runnel.test.SecretSourceConnector", Type: connect.PluginSource, TaskClass: "dev.runnel.test.SecretSourceTask",
+		New: func() any { return &secretSource{} }},
+}
+
 func withProps(kv ...string) workerOpt {
 	return func(p map[string]string) {
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -96,6 +102,9 @@ func startWorker(t testing.TB, b *broker.Broker, opts ...workerOpt) *worker {
 		if err := plugins.Add(*p); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := plugins.Add(extraPlugins...); err != nil {
+		t.Fatal(err)
 	}
 	if err := plugins.Add(testconn.Plugins(rec)...); err != nil {
 		t.Fatal(err)
@@ -233,3 +242,38 @@ func readTopic(t testing.TB, addr, topic string, want int, timeout time.Duration
 	}
 	return out
 }
+
+// secretSource is a source connector with a PASSWORD key, whose tasks
+// produce nothing.
+type secretSource struct{ cfg map[string]string }
+
+func (c *secretSource) Version() string { return "1" }
+func (c *secretSource) Config() *connect.ConfigDef {
+	return connect.NewConfigDef().
+		Define(connect.ConfigKey{Name: "db.password", Type: connect.TypePassword, Required: true, Importance: connect.ImportanceHigh}).
+		Define(connect.ConfigKey{Name: "mode", Type: connect.TypeString, Default: "bulk", Validator: connect.ValidString("bulk", "incrementing"), Importance: connect.ImportanceHigh})
+}
+func (c *secretSource) Start(_ context.Context, _ connect.ConnectorContext, cfg map[string]string) error {
+	c.cfg = cfg
+	return nil
+}
+func (c *secretSource) TaskConfigs(n int) ([]map[string]string, error) {
+	return []map[string]string{c.cfg}, nil
+}
+func (c *secretSource) Stop() error                 { return nil }
+func (c *secretSource) NewTask() connect.SourceTask { return idleTask{} }
+
+type idleTask struct{}
+
+func (idleTask) Version() string { return "1" }
+func (idleTask) Start(context.Context, connect.SourceTaskContext, map[string]string) error {
+	return nil
+}
+func (idleTask) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(100 * time.Millisecond):
+	}
+	return nil, nil
+}
+func (idleTask) Stop() error { return nil }

@@ -31,6 +31,9 @@ func (h *Standalone) ConnectorOffsets(ctx context.Context, name string) (Connect
 	out := ConnectorOffsets{Offsets: []ConnectorOffset{}}
 	if c.kind == connect.PluginSink {
 		resp, err := h.worker.admin.FetchOffsets(ctx, h.sinkGroup(c, name))
+		if isGroupMissing(err) {
+			return out, nil
+		}
 		if err != nil {
 			return out, fmt.Errorf("reading the offsets of consumer group %s: %w", h.sinkGroup(c, name), err)
 		}
@@ -120,6 +123,8 @@ func (h *Standalone) alterSourceOffsets(ctx context.Context, c *connState, name 
 		if o.Partition == nil {
 			return "", badRequest("The partition for a source connector offset cannot be null or missing")
 		}
+		integralNumbers(o.Partition)
+		integralNumbers(o.Offset)
 		if err := validateOffsetMap("Partition", o.Partition); err != nil {
 			return "", badRequest("%v", err)
 		}
@@ -342,4 +347,14 @@ func (h *Standalone) ResetConnectorOffsets(ctx context.Context, name string) (st
 // a reset means there is nothing to do.
 func isGroupMissing(err error) bool {
 	return errors.Is(err, kerr.GroupIDNotFound)
+}
+
+// integralNumbers turns whole JSON numbers (decoded as float64) into int64,
+// as Jackson reads them, so connectors see the Long offsets they wrote.
+func integralNumbers(m map[string]any) {
+	for k, v := range m {
+		if f, ok := v.(float64); ok && f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+			m[k] = int64(f)
+		}
+	}
 }
