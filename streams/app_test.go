@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/runnel-dev/runnel/state"
@@ -507,13 +509,27 @@ func TestProductionErrorHandler(t *testing.T) {
 		{"fail", FailOnProductionError, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			addr := startBroker(t) // no auto-creation: the sink topic stays missing
+			addr := startBroker(t)
 			createTopics(t, addr, 1, "src")
-			produce(t, addr, "src", "a", "b", "c")
+			// The output topic refuses records over 1 KiB.
+			cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := kadm.NewClient(cl).CreateTopic(context.Background(), 1, 1, map[string]*string{"max.message.bytes": kadm.StringPtr("1024")}, "small-out")
+			cl.Close()
+			if err == nil {
+				err = resp.Err
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := make([]byte, 4096) // incompressible, so compression cannot shrink it under the limit
+			rand.Read(big)
+			produce(t, addr, "src", "a", string(big), "c")
 			cfg := baseConfig(t, addr, "prod-"+tc.name)
 			cfg.ProductionExceptionHandler = tc.handler
-			cfg.ClientOpts = append(cfg.ClientOpts, kgo.UnknownTopicRetries(1))
-			app, err := New(passThrough(t, "src", "no-such-topic"), cfg)
+			app, err := New(passThrough(t, "src", "small-out"), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -521,18 +537,18 @@ func TestProductionErrorHandler(t *testing.T) {
 			if tc.fails {
 				select {
 				case err := <-r.done:
-					if err == nil || !strings.Contains(err.Error(), "no-such-topic") {
+					if !errors.Is(err, kerr.MessageTooLarge) {
 						t.Fatalf("Run = %v, want the production error", err)
 					}
 				case <-time.After(60 * time.Second):
 					t.Fatal("Run did not fail")
 				}
-				if got, ok := committed(t, addr, "prod-fail", "src")[0]; ok && got > 0 {
-					t.Errorf("offset %d committed although its output was never written", got)
+				if got := committed(t, addr, "prod-fail", "src")[0]; got > 1 {
+					t.Errorf("offset %d committed although the output of offset 1 was never written", got)
 				}
 				return
 			}
-			waitFor(t, "the input to be committed despite the failed sends", 60*time.Second, func() bool {
+			waitFor(t, "the input to be committed despite the failed send", 60*time.Second, func() bool {
 				return committed(t, addr, "prod-continue", "src")[0] == 3
 			})
 			if app.State() != Running {
