@@ -38,7 +38,7 @@ type sinkTask struct {
 	assigned      map[connect.TopicPartition]bool
 	current       map[connect.TopicPartition]int64 // next offset to consume
 	lastCommitted map[connect.TopicPartition]int64
-	batchOrig     map[origKey]*kgo.Record // consumed records of the current batch, for ErrantRecordReporter
+	batchRaw      []*kgo.Record // consumed records of the current batch, for ErrantRecordReporter
 	nextCommit    time.Time
 	closing       bool
 	openErr       error
@@ -50,14 +50,8 @@ type sinkTask struct {
 	retryTimeout time.Duration
 	commitReq    atomic.Bool
 
-	errantUsed atomic.Bool
 	opts       []kgo.Opt
 	seenTopics map[string]bool
-}
-
-type origKey struct {
-	tp     connect.TopicPartition
-	offset int64
 }
 
 func newSinkTask(base *taskBase, task connect.SinkTask) (*sinkTask, error) {
@@ -218,10 +212,8 @@ func (t *sinkTask) process(ctx context.Context, fetches kgo.Fetches) error {
 		return nil
 	}
 	batch := make([]connect.SinkRecord, 0, n)
-	clear(t.batchOrig)
-	if t.batchOrig == nil {
-		t.batchOrig = make(map[origKey]*kgo.Record, n)
-	}
+	clear(t.batchRaw)
+	t.batchRaw = t.batchRaw[:0]
 	var err error
 	fetches.EachRecord(func(r *kgo.Record) {
 		if err != nil {
@@ -238,9 +230,7 @@ func (t *sinkTask) process(ctx context.Context, fetches kgo.Fetches) error {
 		if err != nil || skip || rec == nil {
 			return
 		}
-		if t.errantUsed.Load() {
-			t.batchOrig[origKey{tp, r.Offset}] = r
-		}
+		t.batchRaw = append(t.batchRaw, r)
 		batch = append(batch, *rec)
 	})
 	if err != nil {
@@ -634,7 +624,6 @@ func (c *sinkTaskContext) ErrantRecordReporter() connect.ErrantRecordReporter {
 	if len(c.t.policy.reporters) == 0 && !c.t.policy.tolerateAll {
 		return nil
 	}
-	c.t.errantUsed.Store(true)
 	return &errantReporter{t: c.t}
 }
 
@@ -645,7 +634,13 @@ func (c *sinkTaskContext) Logger() *slog.Logger { return c.t.log }
 type errantReporter struct{ t *sinkTask }
 
 func (r *errantReporter) Report(ctx context.Context, rec *connect.SinkRecord, err error) error {
-	orig := r.t.batchOrig[origKey{connect.TopicPartition{Topic: rec.OriginalTopic, Partition: rec.OriginalPartition}, rec.OriginalOffset}]
+	var orig *kgo.Record
+	for _, raw := range r.t.batchRaw {
+		if raw.Offset == rec.OriginalOffset && raw.Partition == rec.OriginalPartition && raw.Topic == rec.OriginalTopic {
+			orig = raw
+			break
+		}
+	}
 	if orig == nil {
 		orig = &kgo.Record{Topic: rec.OriginalTopic, Partition: rec.OriginalPartition, Offset: rec.OriginalOffset}
 	}
