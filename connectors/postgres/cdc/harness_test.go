@@ -116,19 +116,19 @@ func newHarness(t *testing.T, db *pgtest.DB, extra map[string]string) *harness {
 	pass, _ := u.User.Password()
 	h := &harness{t: t, db: db, offsets: &memOffsets{}, slot: "s_" + db.Name[len(db.Name)-12:], pub: "p_" + db.Name[len(db.Name)-12:]}
 	h.props = map[string]string{
-		"connector.class":   ConnectorClass,
-		"tasks.max":         "1",
-		keyHostname:         u.Hostname(),
-		keyPort:             u.Port(),
-		keyUser:             u.User.Username(),
-		keyPassword:         pass,
-		keyDBName:           strings.TrimPrefix(u.Path, "/"),
-		keySSLMode:          "disable",
-		keyTopicPrefix:      "srv",
-		keySlotName:         h.slot,
-		keyPublicationName:  h.pub,
-		keyStatusInterval:   "100",
-		keyPollInterval:     "100",
+		"connector.class":  ConnectorClass,
+		"tasks.max":        "1",
+		keyHostname:        u.Hostname(),
+		keyPort:            u.Port(),
+		keyUser:            u.User.Username(),
+		keyPassword:        pass,
+		keyDBName:          strings.TrimPrefix(u.Path, "/"),
+		keySSLMode:         "disable",
+		keyTopicPrefix:     "srv",
+		keySlotName:        h.slot,
+		keyPublicationName: h.pub,
+		keyStatusInterval:  "100",
+		keyPollInterval:    "100",
 	}
 	maps.Copy(h.props, extra)
 	t.Cleanup(func() {
