@@ -136,7 +136,7 @@ func (w *sinkWriter) write(ctx context.Context, plans []*tablePlan) error {
 			err = w.writeInsert(ctx, tx, p)
 		}
 		if err != nil {
-			return fmt.Errorf("write %d records to %s: %w", len(p.ops), p.table.id, err)
+			return w.explain(fmt.Errorf("write %d records to %s: %w", len(p.ops), p.table.id, err), p.table.id.String())
 		}
 	}
 	return tx.Commit(ctx)
