@@ -606,3 +606,38 @@ func TestAutoOffsetResetLatestAndPerSourceOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMultiInputTaskProcessesInTimestampOrder(t *testing.T) {
+	addr := startBroker(t)
+	createTopics(t, addr, 1, "left", "right", "merged")
+	at := func(topic string, ms int64) *kgo.Record {
+		return &kgo.Record{Topic: topic, Value: []byte(fmt.Sprint(ms)), Timestamp: time.UnixMilli(ms)}
+	}
+	produceRaw(t, addr, at("left", 1000), at("left", 3000), at("left", 5000), at("left", 7000))
+	produceRaw(t, addr, at("right", 2000), at("right", 4000), at("right", 6000))
+	top, err := topology.NewBuilder().
+		AddSource("Left", topology.Source[string, string]{Topics: []string{"left"}, KeySerde: serde.String(), ValueSerde: serde.String()}).
+		AddSource("Right", topology.Source[string, string]{Topics: []string{"right"}, KeySerde: serde.String(), ValueSerde: serde.String()}).
+		AddSink("Out", topology.Sink[string, string]{Topic: "merged", KeySerde: serde.String(), ValueSerde: serde.String()}, "Left", "Right").
+		Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := New(top, baseConfig(t, addr, "merge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, app)
+	out := consumeUntil(t, addr, "merged", 7, 30*time.Second)
+	var got []string
+	for _, rec := range out {
+		got = append(got, string(rec.Value))
+	}
+	want := []string{"1000", "2000", "3000", "4000", "5000", "6000", "7000"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("output order %v, want timestamp order %v", got, want)
+	}
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}

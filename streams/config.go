@@ -63,6 +63,12 @@ type Config struct {
 	// MaxPollRecords (max.poll.records) caps the records taken per poll;
 	// default 1000, Kafka Streams' override.
 	MaxPollRecords int
+	// MaxTaskIdle (max.task.idle.ms) is how long a task reading several
+	// partitions waits for a partition that is known to have more data
+	// before processing the others out of timestamp order; 0 (the
+	// default) waits only for data already being fetched, up to poll.ms;
+	// negative (Kafka's -1) never waits.
+	MaxTaskIdle time.Duration
 	// AutoOffsetReset (auto.offset.reset) is where a partition without a
 	// committed offset starts: "earliest" (default) or "latest".
 	AutoOffsetReset string

@@ -64,6 +64,10 @@ var properties = []property{
 		c.PollInterval = time.Duration(n) * time.Millisecond
 		return nil
 	}},
+	{"max.task.idle.ms", kindMillis, func(c *Config, _ string, n int64) error {
+		c.MaxTaskIdle = time.Duration(n) * time.Millisecond
+		return nil
+	}},
 	{"max.poll.records", kindInt, func(c *Config, _ string, n int64) error { c.MaxPollRecords = int(n); return nil }},
 	{"auto.offset.reset", kindString, func(c *Config, s string, _ int64) error { c.AutoOffsetReset = s; return nil }},
 	{"state.dir", kindString, func(c *Config, s string, _ int64) error { c.StateDir = s; return nil }},

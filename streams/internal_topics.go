@@ -73,6 +73,18 @@ func (l *topicLayout) topicSubtopology() map[string]int {
 	return out
 }
 
+// sourceCount is the number of topics a sub-topology reads.
+func (l *topicLayout) sourceCount(subtopology int) int { return len(l.sources(subtopology)) }
+
+func (l *topicLayout) sources(subtopology int) []string {
+	for _, s := range l.subtopologies {
+		if s.id == subtopology {
+			return s.sources
+		}
+	}
+	return nil
+}
+
 func (l *topicLayout) userSources() []string {
 	var out []string
 	for _, s := range l.subtopologies {

@@ -321,7 +321,7 @@ func (rt *runtime) route(fetches kgo.Fetches) {
 			return // not ours any more; the owner reads it from its commit
 		}
 		rt.backlog.Add(int64(n))
-		if !task.thread.enqueue(work{kind: workRecords, task: task, recs: p.Records}) {
+		if !task.thread.enqueue(work{kind: workRecords, task: task, recs: p.Records, hwm: p.HighWatermark}) {
 			rt.consumed(n)
 		}
 	})
@@ -387,6 +387,16 @@ func (rt *runtime) newTaskLocked(id taskKey, th *streamThread) (*streamTask, err
 	}
 	task := newStreamTask(id, eng)
 	task.thread = th
+	task.multiInput = rt.app.layout.sourceCount(id.Subtopology) > 1
+	if task.multiInput {
+		// Know every input partition up front, so that the merge waits
+		// for partitions nothing was fetched from yet.
+		for _, topic := range rt.app.layout.sources(id.Subtopology) {
+			if id.Partition < rt.counts[topic] {
+				task.addInput(topic, id.Partition)
+			}
+		}
+	}
 	rt.tasks[id] = task
 	return task, nil
 }

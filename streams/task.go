@@ -47,6 +47,11 @@ type streamTask struct {
 	eng    engine
 	inputs []inputPartition
 	thread *streamThread
+	// multiInput tasks read several partitions and process their
+	// records in timestamp order; queues parallels inputs.
+	multiInput   bool
+	queues       []partitionQueue
+	waitingSince time.Time // when the merge started waiting for a lagging partition
 
 	initialized bool
 }
@@ -63,6 +68,7 @@ func (t *streamTask) addInput(topic string, partition int32) int {
 		}
 	}
 	t.inputs = append(t.inputs, inputPartition{topic: topic, partition: partition, next: -1, committed: -1})
+	t.queues = append(t.queues, partitionQueue{hwm: -1, fetchedNext: -1})
 	return len(t.inputs) - 1
 }
 

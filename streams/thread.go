@@ -35,6 +35,7 @@ type work struct {
 	kind  workKind
 	task  *streamTask
 	recs  []*kgo.Record
+	hwm   int64 // the partition's high watermark when recs were fetched
 	tasks []*streamTask
 	clean bool
 	done  chan struct{}
@@ -59,6 +60,7 @@ type streamThread struct {
 
 	// Owned by the thread goroutine.
 	tasks           map[*streamTask]struct{}
+	merging         map[*streamTask]struct{} // multi-input tasks with queued records
 	lastCommit      time.Time
 	commitRequested bool
 	offsets         map[string]map[int32]kgo.EpochOffset
@@ -67,12 +69,13 @@ type streamThread struct {
 func newStreamThread(rt *runtime, id int) *streamThread {
 	name := fmt.Sprintf("%s-StreamThread-%d", rt.cfg.ClientID, id)
 	t := &streamThread{
-		rt:    rt,
-		id:    id,
-		name:  name,
-		log:   rt.log.With("thread", name),
-		wake:  make(chan struct{}, 1),
-		tasks: map[*streamTask]struct{}{},
+		rt:      rt,
+		id:      id,
+		name:    name,
+		log:     rt.log.With("thread", name),
+		wake:    make(chan struct{}, 1),
+		tasks:   map[*streamTask]struct{}{},
+		merging: map[*streamTask]struct{}{},
 	}
 	t.collector = newRecordCollector(rt.cl, t.onProductionError)
 	return t
@@ -149,6 +152,9 @@ func (t *streamThread) run(ctx context.Context) (err error) {
 			}
 		}
 		t.recycle(items)
+		if err := t.mergeQueued(ctx); err != nil {
+			return err
+		}
 		if stop {
 			return t.closeTasks(ctx, t.ownedTasks(), true)
 		}
@@ -183,7 +189,7 @@ func (t *streamThread) run(ctx context.Context) (err error) {
 func (t *streamThread) handle(ctx context.Context, w *work) error {
 	switch w.kind {
 	case workRecords:
-		return t.process(ctx, w.task, w.recs)
+		return t.process(ctx, w.task, w.recs, w.hwm)
 	case workAdd:
 		t.tasks[w.task] = struct{}{}
 		if err := w.task.eng.Init(ctx); err != nil {
@@ -205,35 +211,57 @@ func (t *streamThread) handle(ctx context.Context, w *work) error {
 }
 
 // process runs one fetched batch through a task.
-func (t *streamThread) process(ctx context.Context, task *streamTask, recs []*kgo.Record) error {
-	defer t.rt.consumed(len(recs))
+func (t *streamThread) process(ctx context.Context, task *streamTask, recs []*kgo.Record, hwm int64) error {
 	if _, ok := t.tasks[task]; !ok || len(recs) == 0 {
+		t.rt.consumed(len(recs))
 		return nil // the task was closed after this batch was routed
 	}
-	in := &task.inputs[task.addInput(recs[0].Topic, recs[0].Partition)]
-	for _, r := range recs {
-		if r.Offset < in.next {
-			continue
-		}
-		if err := task.eng.Process(ctx, r); err != nil {
-			var de *deserializationError
-			var se *serializationError
-			switch {
-			case errors.As(err, &de):
-				if err := t.onDeserializationError(ctx, task, r, de.err); err != nil {
-					return err
-				}
-			case errors.As(err, &se):
-				if err := t.onSerializationError(task, se); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("task %s: processing %s-%d offset %d: %w", task.name, r.Topic, r.Partition, r.Offset, err)
-			}
-		}
-		in.next = r.Offset + 1
-		in.epoch = r.LeaderEpoch
+	i := task.addInput(recs[0].Topic, recs[0].Partition)
+	if task.multiInput {
+		// Records of several partitions are merged by timestamp; see
+		// partition_group.go.
+		task.queues[i].push(recs, hwm)
+		t.merging[task] = struct{}{}
+		return nil
 	}
+	defer t.rt.consumed(len(recs))
+	in := &task.inputs[i]
+	for _, r := range recs {
+		if err := t.processOne(ctx, task, in, r); err != nil {
+			return err
+		}
+	}
+	return t.afterProcessing(task)
+}
+
+// processOne runs one record through its task and applies the error
+// handlers.
+func (t *streamThread) processOne(ctx context.Context, task *streamTask, in *inputPartition, r *kgo.Record) error {
+	if r.Offset < in.next {
+		return nil
+	}
+	if err := task.eng.Process(ctx, r); err != nil {
+		var de *deserializationError
+		var se *serializationError
+		switch {
+		case errors.As(err, &de):
+			if err := t.onDeserializationError(ctx, task, r, de.err); err != nil {
+				return err
+			}
+		case errors.As(err, &se):
+			if err := t.onSerializationError(task, se); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("task %s: processing %s-%d offset %d: %w", task.name, r.Topic, r.Partition, r.Offset, err)
+		}
+	}
+	in.next = r.Offset + 1
+	in.epoch = r.LeaderEpoch
+	return nil
+}
+
+func (t *streamThread) afterProcessing(task *streamTask) error {
 	if task.eng.CommitRequested() {
 		t.commitRequested = true
 	}
@@ -329,6 +357,7 @@ func (t *streamThread) closeTasks(ctx context.Context, tasks []*streamTask, clea
 	}
 	for _, task := range tasks {
 		delete(t.tasks, task)
+		t.dropQueued(task)
 		if !task.initialized {
 			continue
 		}
@@ -375,6 +404,7 @@ func (t *streamThread) die(ctx context.Context, cause error) {
 		t.log.Debug("flushing producer of failed thread", "error", err)
 	}
 	for task := range t.tasks {
+		t.dropQueued(task)
 		if task.initialized {
 			if err := task.eng.Close(ctx, false); err != nil {
 				t.log.Warn("closing task of failed thread", "task", task.name, "error", err)
