@@ -111,13 +111,19 @@ func checkServer(ctx context.Context, conn *pgx.Conn, c *config) error {
 	if err != nil {
 		return fmt.Errorf("checking the server settings of %s: %w", c.where(), err)
 	}
+	return serverProblem(c, walLevel, versionNum, canReplicate || superuser)
+}
+
+// serverProblem explains what keeps the server from serving logical
+// replication to this user, or returns nil.
+func serverProblem(c *config, walLevel, versionNum string, canReplicate bool) error {
 	if walLevel != "logical" {
 		return fmt.Errorf("%s has wal_level=%s, but change data capture needs wal_level=logical: set wal_level = logical in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL", c.where(), walLevel)
 	}
 	if n, _ := strconv.Atoi(versionNum); n < 100000 {
 		return fmt.Errorf("%s runs PostgreSQL %s; the pgoutput plugin needs PostgreSQL 10 or later", c.where(), versionNum)
 	}
-	if !canReplicate && !superuser {
+	if !canReplicate {
 		return fmt.Errorf("user %q lacks the REPLICATION attribute needed for a replication slot (database.user): run ALTER ROLE %s WITH REPLICATION as a superuser",
 			c.user, pgx.Identifier{c.user}.Sanitize())
 	}

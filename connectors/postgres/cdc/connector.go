@@ -81,6 +81,12 @@ func preflight(ctx context.Context, props map[string]string) error {
 	if err := checkTables(ctx, conn, cfg, tables); err != nil {
 		return err
 	}
+	if cfg.publicationMode == pubDisabled {
+		// Only check: the task creates or updates publications.
+		if err := ensurePublication(ctx, conn, cfg, tables); err != nil {
+			return err
+		}
+	}
 	slot, err := readSlot(ctx, conn, cfg.slotName)
 	if err != nil {
 		return err

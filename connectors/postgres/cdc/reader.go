@@ -289,7 +289,10 @@ func (r *reader) armDeadline() error {
 	if r.nextStatus.Before(d) {
 		d = r.nextStatus
 	}
-	if r.cfg.heartbeat > 0 && r.nextHeartbeat.Before(d) {
+	// A heartbeat waits for the end of the current transaction: its
+	// deadline only counts between transactions (a past deadline would
+	// stop the reads that finish the transaction).
+	if r.cfg.heartbeat > 0 && !r.inTx && r.nextHeartbeat.Before(d) {
 		d = r.nextHeartbeat
 	}
 	if len(r.batch) > 0 && r.batchDue.Before(d) {
