@@ -7,6 +7,8 @@ import (
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/connect/data"
+	"github.com/runnel-dev/runnel/connect/transforms"
+	"github.com/runnel-dev/runnel/connectors/postgres/cdc/unwrap"
 )
 
 // field returns a (possibly nested, dotted) field of a struct value.
@@ -232,5 +234,46 @@ func TestReplicaIdentityFullBeforeImage(t *testing.T) {
 	del := envelopeOf(t, recs[4])
 	if field(t, del, "before", "qty") != int32(6) || field(t, del, "before", "note") != "five" {
 		t.Errorf("FULL delete before = %v", field(t, del, "before"))
+	}
+}
+
+// TestUnwrapRealEvents runs real change events through
+// ExtractNewRecordState, as a JDBC sink pipeline would.
+func TestUnwrapRealEvents(t *testing.T) {
+	h := newHarness(t, nil, map[string]string{keySnapshotMode: "no_data"})
+	h.db.Exec(t, `CREATE TABLE t (id int PRIMARY KEY, name text)`)
+	h.mustStart()
+	h.db.Exec(t, `INSERT INTO t VALUES (1, 'a')`)
+	h.db.Exec(t, `DELETE FROM t WHERE id = 1`)
+	recs := h.pollN(3)
+	x := unwrap.New()
+	if err := x.Configure(map[string]string{"delete.tombstone.handling.mode": "rewrite", "add.fields": "op,table,lsn"}); err != nil {
+		t.Fatal(err)
+	}
+	var out []*transforms.Record
+	for _, r := range recs {
+		tr := transforms.NewRecord(r.Topic, r.Partition, r.KeySchema, r.Key, r.ValueSchema, r.Value, transforms.NoTimestamp, r.Headers)
+		o, err := x.Apply(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o != nil {
+			out = append(out, o)
+		}
+	}
+	if len(out) != 2 {
+		t.Fatalf("got %d records, want create and rewritten delete (tombstone dropped)", len(out))
+	}
+	// The delete's row is the before image: with REPLICA IDENTITY DEFAULT
+	// only the key is known.
+	for i, want := range []struct {
+		op, deleted string
+		name        any
+	}{{"c", "false", "a"}, {"d", "true", nil}} {
+		v := out[i].Value
+		if field(t, v, "id") != int32(1) || field(t, v, "name") != want.name || field(t, v, "__op") != want.op ||
+			field(t, v, "__deleted") != want.deleted || field(t, v, "__table") != "t" || field(t, v, "__lsn") != recs[i].SourceOffset[offLSN] {
+			t.Errorf("record %d: %v", i, v)
+		}
 	}
 }
