@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/runnel-dev/runnel/connect"
@@ -243,16 +241,4 @@ func structField(st *data.Struct, c *sinkColumn) any {
 		return nil
 	}
 	return v
-}
-
-// stageName names the temporary table an upsert of this binding copies
-// into before merging.
-func (b *binding) stageName() string {
-	h := fnv.New64a()
-	h.Write([]byte(b.table.ref()))
-	for _, n := range b.colNames {
-		h.Write([]byte{0})
-		h.Write([]byte(n))
-	}
-	return "runnel_stage_" + strconv.FormatUint(h.Sum64(), 36)
 }

@@ -132,7 +132,7 @@ func usersTable(t *testing.T, db *pgtest.DB) map[int32]string {
 // records again, overlapping the next batch) leaves the table as if each
 // record was written once; duplicate keys within a batch keep the last.
 func TestSinkUpsertRedelivery(t *testing.T) {
-	for _, n := range []int{10, 2000} { // VALUES path and staged COPY path
+	for _, n := range []int{10, 2000} { // multi-row VALUES and unnest(arrays) paths
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			db := pgtest.New(t)
 			props := sinkProps(db, "auto.create", "true", "insert.mode", "upsert", "pk.mode", "record_key")
