@@ -25,6 +25,9 @@ type App struct {
 	log    *slog.Logger
 	layout *topicLayout
 	newEng engineFactory
+	// newGlobal starts the global state thread; nil when the topology
+	// has no global stores.
+	newGlobal func(ctx context.Context, rt *runtime) (*globalThread, error)
 
 	sm *stateMachine
 

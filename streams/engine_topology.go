@@ -29,13 +29,14 @@ func New(top *topology.Topology, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("streams: %w", err)
 	}
-	return newApp(full, layout, func(rt *runtime, id taskKey, th *streamThread) (engine, error) {
+	a, err := newApp(full, layout, func(rt *runtime, id taskKey, th *streamThread) (engine, error) {
 		e := &topologyEngine{rt: rt}
 		task, err := topology.NewTask(top, id, topology.TaskEnv{
 			ApplicationID: rt.cfg.ApplicationID,
 			Sink:          threadSink{th: th, rt: rt},
 			StateDir:      rt.cfg.StateDir,
 			Logger:        th.log,
+			GlobalStore:   rt.global.store,
 		})
 		if err != nil {
 			return nil, err
@@ -43,6 +44,15 @@ func New(top *topology.Topology, cfg Config) (*App, error) {
 		e.task = task
 		return e, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if len(top.GlobalStores()) > 0 {
+		a.newGlobal = func(ctx context.Context, rt *runtime) (*globalThread, error) {
+			return startGlobalThread(ctx, rt, top)
+		}
+	}
+	return a, nil
 }
 
 // topologyEngine adapts topology.Task to the runtime's engine interface

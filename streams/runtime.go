@@ -29,6 +29,7 @@ type runtime struct {
 	cl  *kgo.Client
 
 	stateDir   *stateDirectory
+	global     *globalThread // nil without global stores
 	topicSub   map[string]int
 	counts     map[string]int32
 	sinkCounts sync.Map // topic -> int32, for sinks with a StreamPartitioner
@@ -103,6 +104,17 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	}
 	rt.counts = counts
 
+	// Global stores are complete before the group client exists, so no
+	// task can be assigned, let alone process, before they are.
+	if a.newGlobal != nil {
+		g, err := a.newGlobal(ctx, rt)
+		if err != nil {
+			sd.release()
+			return nil, err
+		}
+		rt.global = g
+	}
+
 	opts := append(rt.baseOpts(""),
 		kgo.ConsumerGroup(cfg.ApplicationID),
 		kgo.ConsumeTopics(slices.Sorted(maps.Keys(rt.topicSub))...),
@@ -126,6 +138,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
+		rt.global.stop(ctx)
 		sd.release()
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
@@ -631,6 +644,7 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	}
 	rt.cancelThread()
 	rt.threadWG.Wait()
+	rt.global.stop(ctx)
 	rt.cl.Close()
 	rt.stateDir.release()
 	for _, f := range rt.takeFailures() {

@@ -10,9 +10,6 @@ import (
 // layoutOf extracts the topics a topology reads, writes and keeps state
 // in, with internal names for applicationID.
 func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error) {
-	if gs := top.GlobalStores(); len(gs) > 0 {
-		return nil, fmt.Errorf("global store %q (topic %s): global stores are not supported by the runtime yet", gs[0].Store, gs[0].Topic)
-	}
 	l := &topicLayout{
 		repartition: map[string]int32{},
 		repConfigs:  map[string]map[string]string{},
