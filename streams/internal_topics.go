@@ -36,6 +36,8 @@ type topicLayout struct {
 	// reset holds sources' own auto.offset.reset ("earliest" or
 	// "latest"); topics not in it follow the config.
 	reset map[string]string
+	// patterns are pattern subscriptions, resolved to topics at Run.
+	patterns []patternSource
 }
 
 // startsAtEnd reports whether a partition of topic without a committed

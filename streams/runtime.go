@@ -78,7 +78,6 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		app:        a,
 		cfg:        cfg,
 		log:        a.log,
-		topicSub:   a.layout.topicSubtopology(),
 		tasks:      map[taskKey]*streamTask{},
 		routes:     map[string][]*streamTask{},
 		failed:     make(chan struct{}, 1),
@@ -96,6 +95,12 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		sd.release()
 		return nil, fmt.Errorf("creating admin client: %w", err)
 	}
+	if err := a.layout.resolvePatterns(ctx, kadm.NewClient(admCl)); err != nil {
+		admCl.Close()
+		sd.release()
+		return nil, err
+	}
+	rt.topicSub = a.layout.topicSubtopology()
 	counts, err := ensureTopics(ctx, kadm.NewClient(admCl), cfg, a.layout)
 	admCl.Close()
 	if err != nil {

@@ -27,7 +27,16 @@ func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error
 	for _, s := range top.Subtopologies(applicationID) {
 		for _, src := range s.Sources {
 			if src.Pattern != nil {
-				return nil, fmt.Errorf("source %q subscribes to pattern %q: pattern subscriptions are not supported by the runtime yet", src.Node, src.Pattern)
+				reset := ""
+				if src.OffsetReset != topology.ResetDefault {
+					reset = src.OffsetReset.String()
+				}
+				ps, err := newPatternSource(s.ID, src.Node, src.Pattern, reset)
+				if err != nil {
+					return nil, err
+				}
+				l.patterns = append(l.patterns, ps)
+				continue
 			}
 			if src.OffsetReset != topology.ResetDefault {
 				for _, t := range src.Topics {
@@ -47,9 +56,18 @@ func layoutOf(top *topology.Topology, applicationID string) (*topicLayout, error
 				l.changelogs[store.ChangelogTopic] = changelogTopic{subtopology: s.ID, configs: maps.Clone(store.LogConfig)}
 			}
 		}
-		if len(s.SourceTopics) > 0 {
+		if len(s.SourceTopics) > 0 || hasPattern(s) {
 			l.subtopologies = append(l.subtopologies, st)
 		}
 	}
 	return l, nil
+}
+
+func hasPattern(s topology.SubtopologyInfo) bool {
+	for _, src := range s.Sources {
+		if src.Pattern != nil {
+			return true
+		}
+	}
+	return false
 }
