@@ -273,7 +273,39 @@ func parseNumeric(b []byte) (*data.Decimal, error) {
 	case "NaN", "Infinity", "-Infinity":
 		return nil, fmt.Errorf("NUMERIC value %s cannot be represented with decimal.handling.mode=precise; set decimal.handling.mode to string or double", b)
 	}
-	return data.ParseDecimal(string(b))
+	// Fast path: up to 18 digits fit an int64 unscaled value.
+	var unscaled int64
+	scale, digits := int32(-1), 0
+	neg := false
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			unscaled = unscaled*10 + int64(c-'0')
+			digits++
+			if scale >= 0 {
+				scale++
+			}
+		case c == '.' && scale < 0:
+			scale = 0
+		case c == '-' && i == 0:
+			neg = true
+		default:
+			digits = 19 // exponent or anything unusual: the general parser
+		}
+		if digits > 18 {
+			return data.ParseDecimal(string(b))
+		}
+	}
+	if digits == 0 {
+		return data.ParseDecimal(string(b))
+	}
+	if scale < 0 {
+		scale = 0
+	}
+	if neg {
+		unscaled = -unscaled
+	}
+	return data.NewDecimalFromInt64(unscaled, scale), nil
 }
 
 // newVarDecimal builds Debezium's VariableScaleDecimal struct of d.

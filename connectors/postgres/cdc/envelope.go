@@ -68,6 +68,12 @@ var (
 				Field("ts_ms", data.Int64Schema).MustBuild()
 )
 
+// Constant source values, boxed once.
+var (
+	versionAny   any = Version
+	connectorAny any = "postgresql"
+)
+
 // sourceFields caches the source schema's fields so building a source struct
 // does not look fields up by name.
 var sourceFields = struct {
@@ -150,23 +156,31 @@ func sequenceString(commit *uint64, lsn uint64) string {
 // envelopeStruct builds a change event value.
 func envelopeStruct(t *table, op string, before, after, source *data.Struct, now time.Time) (*data.Struct, error) {
 	e := data.NewStruct(t.envelope)
+	f := &t.env
 	if before != nil {
-		if err := e.Put("before", before); err != nil {
+		if err := e.PutField(f.before, before); err != nil {
 			return nil, err
 		}
 	}
 	if after != nil {
-		if err := e.Put("after", after); err != nil {
+		if err := e.PutField(f.after, after); err != nil {
 			return nil, err
 		}
 	}
-	for _, kv := range []struct {
-		name string
-		v    any
-	}{{"source", source}, {"op", op}, {"ts_ms", now.UnixMilli()}, {"ts_us", now.UnixMicro()}, {"ts_ns", now.UnixNano()}} {
-		if err := e.Put(kv.name, kv.v); err != nil {
-			return nil, err
-		}
+	if err := e.PutField(f.source, source); err != nil {
+		return nil, err
+	}
+	if err := e.PutField(f.op, op); err != nil {
+		return nil, err
+	}
+	if err := e.PutField(f.tsMs, now.UnixMilli()); err != nil {
+		return nil, err
+	}
+	if err := e.PutField(f.tsUs, now.UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := e.PutField(f.tsNs, now.UnixNano()); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

@@ -91,7 +91,7 @@ func (c *fakeTaskContext) Logger() *slog.Logger                             { re
 // harness drives a Task as the worker would: Poll, then per acknowledged
 // record CommitRecord, an offset flush, and Commit.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	db      *pgtest.DB
 	props   map[string]string
 	offsets *memOffsets
@@ -105,6 +105,16 @@ var testLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Le
 // newHarness creates a fresh database with a unique slot and publication;
 // the slot is dropped when the test ends.
 func newHarness(t *testing.T, db *pgtest.DB, extra map[string]string) *harness {
+	t.Helper()
+	return newHarnessDB(t, db, extra)
+}
+
+func newHarnessTB(tb testing.TB, extra map[string]string) *harness {
+	tb.Helper()
+	return newHarnessDB(tb, nil, extra)
+}
+
+func newHarnessDB(t testing.TB, db *pgtest.DB, extra map[string]string) *harness {
 	t.Helper()
 	if db == nil {
 		db = pgtest.New(t)

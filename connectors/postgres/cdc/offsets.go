@@ -44,10 +44,22 @@ type position struct {
 	// (a restart redoes it); lastSnapshot on its final record.
 	inSnapshot   bool
 	lastSnapshot bool
+
+	// offset is the encoded form, built once (records of one event share it).
+	offset map[string]any
 }
 
-// offsetMap encodes p as a source offset.
+// offsetMap encodes p as a source offset. Records may share the map: the
+// runtime only reads it.
 func (p *position) offsetMap() map[string]any {
+	if p.offset != nil {
+		return p.offset
+	}
+	p.offset = p.encode()
+	return p.offset
+}
+
+func (p *position) encode() map[string]any {
 	m := make(map[string]any, 8)
 	m[offLSN] = int64(p.lsn)
 	m[offTsUsec] = p.tsUsec

@@ -300,20 +300,28 @@ func writeClock(b *strings.Builder, us int64, digits int) {
 	pad(b, secs/60%60, 2)
 	b.WriteByte(':')
 	pad(b, secs%60, 2)
-	f := fmt.Sprintf("%06d", frac)
-	switch {
-	case digits < 0:
-		f = strings.TrimRight(f, "0")
-		if f != "" {
-			b.WriteByte('.')
-			b.WriteString(f)
+	var f [6]byte
+	for i := 5; i >= 0; i-- {
+		f[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	n := digits
+	if digits < 0 {
+		n = 6
+		for n > 0 && f[n-1] == '0' {
+			n--
 		}
-	case digits > 0:
-		for len(f) < digits {
-			f += "0"
-		}
+	}
+	if n > 0 {
 		b.WriteByte('.')
-		b.WriteString(f[:digits])
+		if n <= 6 {
+			b.Write(f[:n])
+		} else {
+			b.Write(f[:])
+			for i := 6; i < n; i++ {
+				b.WriteByte('0')
+			}
+		}
 	}
 }
 

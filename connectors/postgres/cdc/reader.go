@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -68,6 +69,7 @@ type reader struct {
 		commitTime time.Time
 		lastLSN    uint64
 		events     int64
+		boxes      txBoxes
 	}
 
 	nextStatus, nextHeartbeat, nextTick time.Time
@@ -361,6 +363,7 @@ func (r *reader) handleMessage(ctx context.Context, lsn uint64, b []byte) error 
 		r.tx.base = r.idleLSN
 		r.tx.commitTime = m.CommitTime
 		r.tx.lastLSN, r.tx.events = 0, 0
+		r.tx.boxes = newTxBoxes(int64(m.Xid), r.tx.base, m.CommitTime)
 		r.filter.begin(uint64(m.FinalLSN), int64(m.Xid))
 	case 'C':
 		var m pglogrepl.CommitMessage
@@ -434,15 +437,71 @@ func (r *reader) countEvent(lsn uint64) {
 	}
 }
 
-func (r *reader) eventPosition(lsn uint64, msgType string) *position {
-	return &position{lsn: lsn, commitLSN: r.tx.base, txID: r.tx.xid, hasTxID: true,
-		tsUsec: r.tx.commitTime.UnixMicro(), events: r.tx.events, msgType: msgType}
+// txBoxes are a transaction's values as interfaces, boxed once: every
+// event of the transaction puts them in its source block and offset.
+type txBoxes struct {
+	xid, base, tsMs, tsUs, tsNs any
+	baseText                    string
 }
 
+func newTxBoxes(xid int64, base uint64, commit time.Time) txBoxes {
+	return txBoxes{xid: xid, base: int64(base), tsMs: commit.UnixMilli(), tsUs: commit.UnixMicro(), tsNs: commit.UnixNano(),
+		baseText: strconv.FormatUint(base, 10)}
+}
+
+// eventPosition is the position of the current event; its offset map is
+// built here from the transaction's boxed values.
+func (r *reader) eventPosition(lsn uint64, msgType string) *position {
+	p := &position{lsn: lsn, commitLSN: r.tx.base, txID: r.tx.xid, hasTxID: true,
+		tsUsec: r.tx.commitTime.UnixMicro(), events: r.tx.events, msgType: msgType}
+	bx := &r.tx.boxes
+	lsnAny := any(int64(lsn))
+	m := make(map[string]any, 8)
+	m[offLSN] = lsnAny
+	m[offLSNProc] = lsnAny
+	m[offTsUsec] = bx.tsUs
+	m[offTxID] = bx.xid
+	if r.tx.base != 0 {
+		m[offLSNCommit] = bx.base
+	}
+	m[offMessageType] = msgType
+	m[offLSNEvents] = p.events
+	p.offset = m
+	return p
+}
+
+// eventSource builds the source block of a streamed event.
 func (r *reader) eventSource(t *table, p *position) (*data.Struct, error) {
-	commit := p.commitLSN
-	return r.sb.sourceStruct(t, &sourceInfo{ts: r.tx.commitTime, snapshot: snapFalse, commitLSN: &commit,
-		lsn: p.lsn, txID: p.txID, hasTxID: true})
+	s := data.NewStruct(sourceSchema)
+	bx := &r.tx.boxes
+	seq := make([]byte, 0, 48)
+	seq = append(seq, `["`...)
+	seq = append(seq, bx.baseText...)
+	seq = append(seq, `","`...)
+	seq = strconv.AppendUint(seq, p.lsn, 10)
+	seq = append(seq, `"]`...)
+	for _, kv := range [...]struct {
+		f *data.Field
+		v any
+	}{
+		{sourceFields.version, versionAny},
+		{sourceFields.connector, connectorAny},
+		{sourceFields.name, r.sb.prefixAny},
+		{sourceFields.tsMs, bx.tsMs},
+		{sourceFields.db, r.sb.dbAny},
+		{sourceFields.sequence, string(seq)},
+		{sourceFields.tsUs, bx.tsUs},
+		{sourceFields.tsNs, bx.tsNs},
+		{sourceFields.schema, t.schemaAny},
+		{sourceFields.table, t.nameAny},
+		{sourceFields.txID, bx.xid},
+		{sourceFields.lsn, p.offset[offLSN]},
+	} {
+		if err := s.PutField(kv.f, kv.v); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 func (r *reader) table(relation uint32) (*table, bool, error) {

@@ -38,6 +38,14 @@ type table struct {
 	keySchema       *data.Schema // nil when the table has no primary key
 	valueSchema     *data.Schema
 	envelope        *data.Schema
+	env             envelopeFields
+	// schemaAny and nameAny are the names, boxed once for source blocks.
+	schemaAny, nameAny any
+}
+
+// envelopeFields are the envelope schema's fields, looked up once.
+type envelopeFields struct {
+	before, after, source, op, tsMs, tsUs, tsNs *data.Field
 }
 
 func (t *table) String() string { return t.schema + "." + t.name }
@@ -110,6 +118,9 @@ type schemaBuilder struct {
 	types  *typeRegistry
 	source *data.Schema
 	log    *slog.Logger
+	// prefixAny and dbAny are topic.prefix and the database name, boxed
+	// once for source blocks.
+	prefixAny, dbAny any
 }
 
 // build makes a table from the column list (from a pgoutput Relation
@@ -196,6 +207,9 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", t, err)
 	}
+	e := t.envelope
+	t.env = envelopeFields{e.Field("before"), e.Field("after"), e.Field("source"), e.Field("op"), e.Field("ts_ms"), e.Field("ts_us"), e.Field("ts_ns")}
+	t.schemaAny, t.nameAny = schema, name
 	for _, c := range t.columns {
 		if c.inValue && c.decode != nil {
 			c.valueField = t.valueSchema.Field(c.name)

@@ -121,7 +121,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	t.out = make(chan []connect.SourceRecord, max(1, cfg.maxQueue/cfg.maxBatch))
 	t.rd = &reader{
 		cfg: cfg, log: t.log, meta: t.meta, repl: t.repl, partition: t.partition, prog: t.prog, plan: p, out: t.out,
-		sb: &schemaBuilder{cfg: cfg, types: types, source: sourceSchema, log: t.log},
+		sb: &schemaBuilder{cfg: cfg, types: types, source: sourceSchema, log: t.log, prefixAny: cfg.topicPrefix, dbAny: cfg.dbname},
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	t.cancel = cancel
