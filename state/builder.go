@@ -16,9 +16,9 @@ type KeyValueBytesStoreSupplier interface {
 
 // StoreBuilder declares a store in a topology and builds one instance of it
 // per task. Logging and caching are the Kafka switches: logging (a
-// changelog topic) is on by default, caching is off by default. Caching is
-// only recorded for now; logging wraps the store so every change goes to
-// the changelog.
+// changelog topic) is on by default, caching is off by default. Logging
+// wraps the store so every change goes to the changelog; caching puts a
+// record cache in front that coalesces updates per key until the commit.
 type StoreBuilder interface {
 	Name() string
 	// Build returns a new, unopened store (the root of its layered stack).
@@ -102,6 +102,9 @@ func (b *KeyValueBuilder[K, V]) Build() (StateStore, error) {
 	}
 	if b.logging {
 		inner = newChangeLoggingKV(inner)
+	}
+	if b.caching {
+		inner = newCachingKV(inner)
 	}
 	return NewKeyValueStore(inner, b.keySerde, b.valueSerde), nil
 }

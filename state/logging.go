@@ -15,6 +15,8 @@ func newChangeLoggingKV(inner KeyValueBytesStore) *changeLoggingKV {
 	return &changeLoggingKV{KeyValueBytesStore: inner}
 }
 
+func (l *changeLoggingKV) innerStore() StateStore { return l.KeyValueBytesStore }
+
 func (l *changeLoggingKV) Init(ctx StateStoreContext, root StateStore) error {
 	if ctx != nil && ctx.ChangelogTopic(l.Name()) != "" {
 		l.ctx = ctx

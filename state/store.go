@@ -77,3 +77,92 @@ var ErrStoreClosed = errors.New("state store is not open")
 func closedError(name string) error {
 	return fmt.Errorf("store %q: %w", name, ErrStoreClosed)
 }
+
+// RecordContext is implemented by a StateStoreContext that knows the
+// record being processed. Stores use it to stamp cache entries and
+// changelog records with the record's timestamp.
+type RecordContext interface {
+	// RecordTimestamp is the timestamp of the record being processed, or
+	// -1 outside of processing.
+	RecordTimestamp() int64
+}
+
+// TimestampedChangeLogger is implemented by a StateStoreContext that can
+// log a change with an explicit record timestamp. Timestamped stores log
+// the value's own timestamp, as Kafka does, so the changelog holds plain
+// values and restoration rebuilds the timestamp from the record.
+type TimestampedChangeLogger interface {
+	LogChangeAt(storeName string, key, value []byte, timestampMs int64) error
+}
+
+// recordTimestamp is ctx's record timestamp, or -1.
+func recordTimestamp(ctx StateStoreContext) int64 {
+	if rc, ok := ctx.(RecordContext); ok {
+		return rc.RecordTimestamp()
+	}
+	return -1
+}
+
+// logChangeAt logs with an explicit timestamp when ctx can, and with the
+// context's own timestamp otherwise.
+func logChangeAt(ctx StateStoreContext, store string, key, value []byte, ts int64) error {
+	if tl, ok := ctx.(TimestampedChangeLogger); ok && ts >= 0 {
+		return tl.LogChangeAt(store, key, value, ts)
+	}
+	return ctx.LogChange(store, key, value)
+}
+
+// innerStoreOf is implemented by store layers that wrap another store;
+// Manager.BuildStore walks the layers to bind the persistent ones.
+type innerStoreOf interface {
+	innerStore() StateStore
+}
+
+// managerBinder is implemented by layers that take resources from the
+// Manager (persistent stores: the database; caching layers: the budget).
+type managerBinder interface {
+	bindManager(m *Manager, task TaskID)
+}
+
+// contextWrapper lets a layer change what the layers under it see of the
+// task's context while keeping the optional interfaces working.
+type contextWrapper struct {
+	StateStoreContext
+	register func(store StateStore, restore RestoreCallback) error // nil: pass through
+	noLog    bool                                                  // hide the changelog from inner layers
+	ts       func() int64                                          // nil: pass through
+}
+
+func (c *contextWrapper) Register(store StateStore, restore RestoreCallback) error {
+	if c.register != nil {
+		return c.register(store, restore)
+	}
+	return c.StateStoreContext.Register(store, restore)
+}
+
+func (c *contextWrapper) ChangelogTopic(storeName string) string {
+	if c.noLog {
+		return ""
+	}
+	return c.StateStoreContext.ChangelogTopic(storeName)
+}
+
+func (c *contextWrapper) RecordTimestamp() int64 {
+	if c.ts != nil {
+		return c.ts()
+	}
+	return recordTimestamp(c.StateStoreContext)
+}
+
+func (c *contextWrapper) LogChangeAt(storeName string, key, value []byte, ts int64) error {
+	return logChangeAt(c.StateStoreContext, storeName, key, value, ts)
+}
+
+// LogChange stamps the change with RecordTimestamp, so a caching layer
+// flushing an entry logs it with the timestamp of the update it holds.
+func (c *contextWrapper) LogChange(storeName string, key, value []byte) error {
+	if c.ts != nil {
+		return logChangeAt(c.StateStoreContext, storeName, key, value, c.ts())
+	}
+	return c.StateStoreContext.LogChange(storeName, key, value)
+}

@@ -26,6 +26,7 @@ func (s *typedKV[K, V]) IsOpen() bool              { return s.inner.IsOpen() }
 func (s *typedKV[K, V]) Flush() error              { return s.inner.Flush() }
 func (s *typedKV[K, V]) Close() error              { return s.inner.Close() }
 func (s *typedKV[K, V]) Bytes() KeyValueBytesStore { return s.inner }
+func (s *typedKV[K, V]) innerStore() StateStore    { return s.inner }
 
 func (s *typedKV[K, V]) Init(ctx StateStoreContext, root StateStore) error {
 	if ctx != nil {
@@ -203,3 +204,72 @@ func (t *typedIterator[K, V]) Err() error {
 	return t.it.Err()
 }
 func (t *typedIterator[K, V]) Close() error { return t.it.Close() }
+
+// CacheFlush is one update a caching store releases downstream when it
+// flushes (at commit) or evicts: the latest value of a key since the
+// previous flush, and the value the store held before when old values
+// were asked for. HasNew false is a deletion.
+type CacheFlush[K, V any] struct {
+	Key            K
+	NewValue       V
+	OldValue       V
+	HasNew, HasOld bool
+	TimestampMs    int64
+}
+
+// SetFlushListener makes the store's record cache hand its flushed
+// updates to fn (Kafka's setFlushListener). It returns false when the
+// store has no cache; the caller then forwards every update itself.
+func (s *typedKV[K, V]) SetFlushListener(fn func(CacheFlush[K, V]) error, sendOldValues bool) bool {
+	c := findLayer[*cachingKV](s.inner)
+	if c == nil {
+		return false
+	}
+	c.setFlushListener(func(key, newValue, oldValue []byte, ts int64) error {
+		f := CacheFlush[K, V]{TimestampMs: ts}
+		k, err := s.keys.Deserialize(s.topic, key)
+		if err != nil {
+			return fmt.Errorf("store %q: key: %w", s.inner.Name(), err)
+		}
+		f.Key = k
+		if newValue != nil {
+			if f.NewValue, err = s.value(newValue); err != nil {
+				return err
+			}
+			f.HasNew = true
+		}
+		if oldValue != nil {
+			if f.OldValue, err = s.value(oldValue); err != nil {
+				return err
+			}
+			f.HasOld = true
+		}
+		return fn(f)
+	}, sendOldValues)
+	return true
+}
+
+// SetKeyValueFlushListener sets a flush listener on a typed key-value
+// store built by this package; see typedKV.SetFlushListener.
+func SetKeyValueFlushListener[K, V any](s KeyValueStore[K, V], sendOldValues bool, fn func(CacheFlush[K, V]) error) bool {
+	l, ok := s.(interface {
+		SetFlushListener(func(CacheFlush[K, V]) error, bool) bool
+	})
+	return ok && l.SetFlushListener(fn, sendOldValues)
+}
+
+// findLayer returns the first layer of type T in a store's stack.
+func findLayer[T StateStore](s StateStore) T {
+	var zero T
+	for s != nil {
+		if t, ok := s.(T); ok {
+			return t
+		}
+		in, ok := s.(innerStoreOf)
+		if !ok {
+			break
+		}
+		s = in.innerStore()
+	}
+	return zero
+}

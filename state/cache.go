@@ -1,0 +1,231 @@
+package state
+
+import (
+	"bytes"
+	"sync/atomic"
+
+	"github.com/RaduBerinde/btreemap"
+)
+
+// DefaultCacheMaxBytes is Kafka's statestore.cache.max.bytes default.
+const DefaultCacheMaxBytes = 10 << 20
+
+// cacheEntryOverhead approximates what an entry costs beyond its key and
+// value bytes (the entry struct and its share of the tree).
+const cacheEntryOverhead = 96
+
+// RecordCache is the record cache budget (statestore.cache.max.bytes)
+// shared by every caching store of an instance, as Kafka's ThreadCache.
+// Each store keeps its own entries; when the total goes over the budget,
+// the store being written evicts its least recently used entries, and
+// evicting a dirty entry flushes all of that store's dirty entries
+// downstream first, as Kafka's NamedCache does.
+type RecordCache struct {
+	max  int64
+	size atomic.Int64
+}
+
+// NewRecordCache returns a cache budget of maxBytes; 0 or less means
+// every write is evicted (and so forwarded) at once.
+func NewRecordCache(maxBytes int64) *RecordCache {
+	return &RecordCache{max: max(maxBytes, 0)}
+}
+
+// MaxBytes is the budget.
+func (c *RecordCache) MaxBytes() int64 { return c.max }
+
+// SizeBytes is what the caches hold now.
+func (c *RecordCache) SizeBytes() int64 { return c.size.Load() }
+
+func (c *RecordCache) over() bool { return c.size.Load() > c.max }
+
+// cacheEntry is one cached key. value nil is a deletion. Entries are
+// replaced, never changed in place, so slices handed out stay valid.
+type cacheEntry struct {
+	key, value []byte
+	ts         int64
+	dirty      bool
+	size       int64
+
+	prev, next   *cacheEntry // LRU list; head is the most recently used
+	dprev, dnext *cacheEntry // dirty list, in the order entries became dirty
+}
+
+// namedCache is one store instance's entries: sorted for range reads, in
+// LRU order for eviction, and in dirty order for flushing.
+type namedCache struct {
+	shared       *RecordCache
+	tree         *btreemap.BTreeMap[[]byte, *cacheEntry]
+	head, tail   *cacheEntry
+	dhead, dtail *cacheEntry
+	ndirty       int
+}
+
+func newNamedCache(shared *RecordCache) *namedCache {
+	return &namedCache{shared: shared, tree: btreemap.New[[]byte, *cacheEntry](32, bytes.Compare)}
+}
+
+func (c *namedCache) len() int { return c.tree.Len() }
+
+func (c *namedCache) get(key []byte) *cacheEntry {
+	_, e, ok := c.tree.Get(key)
+	if !ok {
+		return nil
+	}
+	c.touch(e)
+	return e
+}
+
+// put stores a copy of key and value.
+func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
+	e := &cacheEntry{key: bytes.Clone(key), ts: ts, dirty: dirty}
+	if value != nil {
+		e.value = bytes.Clone(value)
+	}
+	e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
+	if _, old, ok := c.tree.Get(key); ok {
+		if old.dirty && !dirty {
+			c.touch(old) // a clean read never replaces a pending write
+			return
+		}
+		// A rewritten key moves to the end of the dirty order, as in
+		// Kafka: the flush follows the arrival order of the updates.
+		c.unlink(old)
+		c.shared.size.Add(-old.size)
+	}
+	c.tree.ReplaceOrInsert(e.key, e)
+	c.shared.size.Add(e.size)
+	c.link(e)
+}
+
+// remove drops an entry (after it was flushed, or when evicted).
+func (c *namedCache) remove(e *cacheEntry) {
+	c.tree.Delete(e.key)
+	c.unlink(e)
+	c.shared.size.Add(-e.size)
+}
+
+func (c *namedCache) link(e *cacheEntry) {
+	e.prev, e.next = nil, c.head
+	if c.head != nil {
+		c.head.prev = e
+	}
+	c.head = e
+	if c.tail == nil {
+		c.tail = e
+	}
+	if e.dirty {
+		e.dprev, e.dnext = c.dtail, nil
+		if c.dtail != nil {
+			c.dtail.dnext = e
+		}
+		c.dtail = e
+		if c.dhead == nil {
+			c.dhead = e
+		}
+		c.ndirty++
+	}
+}
+
+func (c *namedCache) unlink(e *cacheEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else if c.head == e {
+		c.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else if c.tail == e {
+		c.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+	if e.dirty {
+		c.undirty(e)
+	}
+}
+
+func (c *namedCache) undirty(e *cacheEntry) {
+	if e.dprev != nil {
+		e.dprev.dnext = e.dnext
+	} else if c.dhead == e {
+		c.dhead = e.dnext
+	}
+	if e.dnext != nil {
+		e.dnext.dprev = e.dprev
+	} else if c.dtail == e {
+		c.dtail = e.dprev
+	}
+	e.dprev, e.dnext = nil, nil
+	c.ndirty--
+}
+
+func (c *namedCache) touch(e *cacheEntry) {
+	if c.head == e {
+		return
+	}
+	// Move to the front of the LRU list only; dirty order is kept.
+	if e.prev != nil {
+		e.prev.next = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else if c.tail == e {
+		c.tail = e.prev
+	}
+	e.prev, e.next = nil, c.head
+	if c.head != nil {
+		c.head.prev = e
+	}
+	c.head = e
+}
+
+// takeDirty returns the dirty entries in the order they became dirty and
+// marks them clean; deletions leave the cache (the store now has them).
+func (c *namedCache) takeDirty() []*cacheEntry {
+	if c.ndirty == 0 {
+		return nil
+	}
+	out := make([]*cacheEntry, 0, c.ndirty)
+	for e := c.dhead; e != nil; {
+		next := e.dnext
+		out = append(out, e)
+		c.undirty(e)
+		e.dirty = false
+		if e.value == nil {
+			c.remove(e)
+		}
+		e = next
+	}
+	return out
+}
+
+// snapshot lists the entries in [from, to] (nil bounds are open; prefix
+// mode: keys starting with from), ascending.
+func (c *namedCache) snapshot(from, to []byte, prefix bool) []*cacheEntry {
+	lower := btreemap.Min[[]byte]()
+	upper := btreemap.Max[[]byte]()
+	if from != nil {
+		lower = btreemap.GE(from)
+	}
+	if prefix {
+		if end := PrefixEnd(from); end != nil {
+			upper = btreemap.LT(end)
+		}
+	} else if to != nil {
+		upper = btreemap.LE(to)
+	}
+	var out []*cacheEntry
+	c.tree.AscendFunc(lower, upper, func(_ []byte, e *cacheEntry) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+func (c *namedCache) clear() {
+	for e := c.head; e != nil; e = e.next {
+		c.shared.size.Add(-e.size)
+	}
+	c.tree.Clear(false)
+	c.head, c.tail, c.dhead, c.dtail, c.ndirty = nil, nil, nil, nil, 0
+}

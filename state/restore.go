@@ -1,0 +1,444 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// RestoreListener is told about restorations, as Kafka's
+// StateRestoreListener. Calls come from the restoring goroutine and must
+// not block for long.
+type RestoreListener interface {
+	// OnRestoreStart: the store will be restored from startOffset up to
+	// endOffset (exclusive). When startOffset == endOffset nothing is
+	// replayed.
+	OnRestoreStart(topic string, partition int32, store string, startOffset, endOffset int64)
+	// OnBatchRestored: a batch ending at batchEndOffset (the offset of its
+	// last record) was applied, numRestored records.
+	OnBatchRestored(topic string, partition int32, store string, batchEndOffset, numRestored int64)
+	// OnRestoreEnd: restoration finished with totalRestored records.
+	OnRestoreEnd(topic string, partition int32, store string, totalRestored int64)
+}
+
+// Changelog is one changelog partition of a task's store and the callback
+// that applies its records.
+type Changelog struct {
+	Store     string
+	Topic     string
+	Partition int32
+	Restore   RestoreCallback
+}
+
+// RestoreOptions tune Manager.Restore.
+type RestoreOptions struct {
+	// ReadCommitted restores only committed transactional records and
+	// stops at the last stable offset (exactly-once).
+	ReadCommitted bool
+	// FetchMaxBytes caps one fetch response; 0 means 32 MiB.
+	FetchMaxBytes int32
+}
+
+// restoreFetchWait is how long the broker may hold a fetch open.
+const restoreFetchWait = 500 * time.Millisecond
+
+// restorePartition is the progress of one changelog partition.
+type restorePartition struct {
+	log      Changelog
+	ts       *taskState // nil: the store keeps no checkpoint (in memory)
+	next     int64      // next offset to fetch
+	end      int64
+	restored int64
+	done     bool
+}
+
+// Restore replays a task's changelogs into its stores before the task
+// processes: each from the store's checkpoint (or the start of the log
+// when there is none) up to the end offset listed when restoration
+// starts. It fetches with raw Fetch requests and follows the position the
+// broker's batches imply, so compacted gaps, aborted transactions and
+// trailing transaction markers never leave it waiting for offsets that do
+// not exist. A checkpoint outside the log (the topic was recreated or
+// truncated) wipes the store and restores it from the start. Each batch is
+// committed with its checkpoint, so an interrupted restoration resumes.
+func (m *Manager) Restore(ctx context.Context, cl *kgo.Client, task TaskID, logs []Changelog, opts RestoreOptions) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	ts := m.lookup(task)
+	parts := make([]*restorePartition, 0, len(logs))
+	for _, l := range logs {
+		if l.Restore == nil {
+			continue
+		}
+		p := &restorePartition{log: l}
+		if ts != nil {
+			if _, ok := ts.slot(l.Store); ok {
+				p.ts = ts
+			}
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	log := m.log.With("task", task.String())
+	if err := m.planRestore(ctx, cl, log, parts, opts); err != nil {
+		return err
+	}
+	var active []*restorePartition
+	for _, p := range parts {
+		if !p.done {
+			active = append(active, p)
+		}
+	}
+	if len(active) == 0 {
+		return nil
+	}
+	if ts != nil {
+		if err := ts.beginRestore(); err != nil {
+			return err
+		}
+		defer ts.endRestore()
+	}
+	started := time.Now()
+	err := m.fetchLoop(ctx, cl, log, active, opts)
+	var total int64
+	for _, p := range active {
+		total += p.restored
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("restored state stores", "stores", len(active), "records", total, "took", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// planRestore lists the changelogs' offsets and decides where each
+// partition starts; partitions with nothing to replay are marked done.
+func (m *Manager) planRestore(ctx context.Context, cl *kgo.Client, log *slog.Logger, parts []*restorePartition, opts RestoreOptions) error {
+	adm := kadm.NewClient(cl)
+	topics := make([]string, 0, len(parts))
+	for _, p := range parts {
+		topics = append(topics, p.log.Topic)
+	}
+	starts, err := adm.ListStartOffsets(ctx, topics...)
+	if err == nil {
+		err = starts.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("listing changelog start offsets: %w", err)
+	}
+	var ends kadm.ListedOffsets
+	if opts.ReadCommitted {
+		ends, err = adm.ListCommittedOffsets(ctx, topics...)
+	} else {
+		ends, err = adm.ListEndOffsets(ctx, topics...)
+	}
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("listing changelog end offsets: %w", err)
+	}
+	for _, p := range parts {
+		s, ok1 := starts.Lookup(p.log.Topic, p.log.Partition)
+		e, ok2 := ends.Lookup(p.log.Topic, p.log.Partition)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("changelog %s-%d does not exist", p.log.Topic, p.log.Partition)
+		}
+		p.end = e.Offset
+		p.next = s.Offset
+		if p.ts != nil {
+			if ck, ok := p.ts.checkpoint(p.log.Store); ok {
+				if ck < s.Offset || ck > e.Offset {
+					log.Warn("store checkpoint is outside its changelog; wiping the local state and restoring it from the start",
+						"store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition,
+						"checkpoint", ck, "log_start", s.Offset, "log_end", e.Offset)
+					if err := p.ts.wipe(p.log.Store); err != nil {
+						return err
+					}
+				} else {
+					p.next = ck
+				}
+			}
+		}
+		if m.listener != nil {
+			m.listener.OnRestoreStart(p.log.Topic, p.log.Partition, p.log.Store, p.next, max(p.end, p.next))
+		}
+		if p.next >= p.end {
+			p.done = true
+			if m.listener != nil {
+				m.listener.OnRestoreEnd(p.log.Topic, p.log.Partition, p.log.Store, 0)
+			}
+		}
+	}
+	return nil
+}
+
+// fetchLoop fetches from each partition's leader until every partition
+// reached its end offset.
+func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logger, parts []*restorePartition, opts RestoreOptions) error {
+	isolation := kgo.ReadUncommitted()
+	var level int8
+	if opts.ReadCommitted {
+		isolation, level = kgo.ReadCommitted(), 1
+	}
+	maxBytes := opts.FetchMaxBytes
+	if maxBytes <= 0 {
+		maxBytes = 32 << 20
+	}
+	decompressor := kgo.DefaultDecompressor()
+	adm := kadm.NewClient(cl)
+	var leaders map[string]map[int32]int32
+	var ids map[string]kadm.TopicID
+	var recs []ChangelogRecord
+	backoff := 50 * time.Millisecond
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var remaining int
+		for _, p := range parts {
+			if !p.done {
+				remaining++
+			}
+		}
+		if remaining == 0 {
+			return nil
+		}
+		if leaders == nil {
+			var err error
+			leaders, ids, err = partitionLeaders(ctx, adm, parts)
+			if err != nil {
+				return err
+			}
+		}
+		byLeader := map[int32][]*restorePartition{}
+		for _, p := range parts {
+			if !p.done {
+				l := leaders[p.log.Topic][p.log.Partition]
+				byLeader[l] = append(byLeader[l], p)
+			}
+		}
+		retry := false
+		for leader, ps := range byLeader {
+			if leader < 0 {
+				retry = true
+				continue
+			}
+			req := kmsg.NewPtrFetchRequest()
+			req.ReplicaID = -1
+			req.MaxWaitMillis = int32(restoreFetchWait / time.Millisecond)
+			req.MinBytes = 1
+			req.MaxBytes = maxBytes
+			req.IsolationLevel = level
+			req.SessionEpoch = -1
+			byTopic := map[string]*kmsg.FetchRequestTopic{}
+			var order []string
+			for _, p := range ps {
+				rt := byTopic[p.log.Topic]
+				if rt == nil {
+					t := kmsg.NewFetchRequestTopic()
+					t.Topic = p.log.Topic
+					t.TopicID = ids[p.log.Topic]
+					rt = &t
+					byTopic[p.log.Topic] = rt
+					order = append(order, p.log.Topic)
+				}
+				rp := kmsg.NewFetchRequestTopicPartition()
+				rp.Partition = p.log.Partition
+				rp.FetchOffset = p.next
+				rp.LogStartOffset = -1
+				rp.CurrentLeaderEpoch = -1
+				rp.PartitionMaxBytes = maxBytes
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			for _, name := range order {
+				req.Topics = append(req.Topics, *byTopic[name])
+			}
+			resp, err := req.RequestWith(ctx, cl.Broker(int(leader)))
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				log.Debug("restore fetch failed; retrying", "broker", leader, "error", err)
+				retry = true
+				continue
+			}
+			if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+				log.Debug("restore fetch failed; retrying", "broker", leader, "error", err)
+				retry = true
+				continue
+			}
+			for i := range resp.Topics {
+				rt := &resp.Topics[i]
+				topic := rt.Topic
+				if topic == "" {
+					for name, id := range ids {
+						if id == rt.TopicID {
+							topic = name
+						}
+					}
+				}
+				for j := range rt.Partitions {
+					rp := &rt.Partitions[j]
+					p := findPart(ps, topic, rp.Partition)
+					if p == nil {
+						continue
+					}
+					again, err := m.applyFetched(ctx, cl, log, p, rp, isolation, decompressor, &recs)
+					if err != nil {
+						return err
+					}
+					retry = retry || again
+				}
+			}
+		}
+		if retry {
+			leaders = nil
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+		} else {
+			backoff = 50 * time.Millisecond
+		}
+	}
+}
+
+// applyFetched applies one partition's part of a fetch response. It
+// reports whether the partition needs a metadata refresh and a retry.
+func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Logger, p *restorePartition, rp *kmsg.FetchResponseTopicPartition,
+	isolation kgo.IsolationLevel, decompressor kgo.Decompressor, recs *[]ChangelogRecord) (bool, error) {
+	switch err := kerr.ErrorForCode(rp.ErrorCode); {
+	case err == nil:
+	case errors.Is(err, kerr.OffsetOutOfRange):
+		return false, m.restartFromStart(ctx, cl, log, p, rp.LogStartOffset)
+	case kerr.IsRetriable(err) || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition) ||
+		errors.Is(err, kerr.FencedLeaderEpoch) || errors.Is(err, kerr.UnknownTopicID):
+		return true, nil
+	default:
+		return false, fmt.Errorf("restoring %s-%d: %w", p.log.Topic, p.log.Partition, err)
+	}
+	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
+		Offset:         p.next,
+		IsolationLevel: isolation,
+		Topic:          p.log.Topic,
+		Partition:      p.log.Partition,
+	}, rp, decompressor, nil)
+	if fp.Err != nil && len(fp.Records) == 0 {
+		return false, fmt.Errorf("restoring %s-%d at offset %d: %w", p.log.Topic, p.log.Partition, p.next, fp.Err)
+	}
+	if next <= p.next {
+		return false, nil // nothing new (the broker held the fetch and timed out)
+	}
+	batch := (*recs)[:0]
+	var last int64 = -1
+	for _, r := range fp.Records {
+		batch = append(batch, ChangelogRecord{Key: r.Key, Value: r.Value, Offset: r.Offset, TimestampMs: r.Timestamp.UnixMilli()})
+		last = r.Offset
+	}
+	*recs = batch
+	if len(batch) > 0 {
+		if err := p.log.Restore(batch); err != nil {
+			return false, fmt.Errorf("restoring store %q from %s-%d: %w", p.log.Store, p.log.Topic, p.log.Partition, err)
+		}
+	}
+	if p.ts != nil {
+		if err := p.ts.restored(p.log.Store, next); err != nil {
+			return false, err
+		}
+	}
+	p.next = next
+	p.restored += int64(len(batch))
+	if m.listener != nil && len(batch) > 0 {
+		m.listener.OnBatchRestored(p.log.Topic, p.log.Partition, p.log.Store, last, int64(len(batch)))
+	}
+	if p.next >= p.end {
+		p.done = true
+		log.Debug("restored store", "store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition,
+			"records", p.restored, "end_offset", p.end)
+		if m.listener != nil {
+			m.listener.OnRestoreEnd(p.log.Topic, p.log.Partition, p.log.Store, p.restored)
+		}
+	}
+	return false, nil
+}
+
+// restartFromStart handles a position outside the log (it was truncated
+// under us): the store's state can not be completed from here, so it is
+// wiped and restored from the log's start again.
+func (m *Manager) restartFromStart(ctx context.Context, cl *kgo.Client, log *slog.Logger, p *restorePartition, logStart int64) error {
+	log.Warn("changelog position is out of range; wiping the store and restoring it from the start",
+		"store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition, "position", p.next)
+	if p.ts == nil {
+		return fmt.Errorf("changelog %s-%d was truncated during restoration of in-memory store %q", p.log.Topic, p.log.Partition, p.log.Store)
+	}
+	if err := p.ts.wipe(p.log.Store); err != nil {
+		return err
+	}
+	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, p.log.Topic)
+	if err != nil {
+		return fmt.Errorf("listing changelog start offsets: %w", err)
+	}
+	if s, ok := starts.Lookup(p.log.Topic, p.log.Partition); ok && s.Err == nil {
+		logStart = s.Offset
+	}
+	p.next = max(logStart, 0)
+	p.restored = 0
+	return nil
+}
+
+func findPart(ps []*restorePartition, topic string, partition int32) *restorePartition {
+	for _, p := range ps {
+		if p.log.Topic == topic && p.log.Partition == partition {
+			return p
+		}
+	}
+	return nil
+}
+
+// partitionLeaders maps each changelog partition to its leader broker
+// (-1 while it has none) and each topic to its id.
+func partitionLeaders(ctx context.Context, adm *kadm.Client, parts []*restorePartition) (map[string]map[int32]int32, map[string]kadm.TopicID, error) {
+	topics := make([]string, 0, len(parts))
+	for _, p := range parts {
+		topics = append(topics, p.log.Topic)
+	}
+	md, err := adm.Metadata(ctx, topics...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("changelog metadata: %w", err)
+	}
+	leaders := map[string]map[int32]int32{}
+	ids := map[string]kadm.TopicID{}
+	for name, t := range md.Topics {
+		ids[name] = t.ID
+		m := map[int32]int32{}
+		for p, d := range t.Partitions {
+			m[p] = d.Leader
+			if d.Err != nil {
+				m[p] = -1
+			}
+		}
+		leaders[name] = m
+	}
+	for _, p := range parts {
+		if _, ok := leaders[p.log.Topic][p.log.Partition]; !ok {
+			if leaders[p.log.Topic] == nil {
+				leaders[p.log.Topic] = map[int32]int32{}
+			}
+			leaders[p.log.Topic][p.log.Partition] = -1
+		}
+	}
+	return leaders, ids, nil
+}
