@@ -476,13 +476,23 @@ func (c storeContext) ChangelogTopic(storeName string) string {
 }
 
 func (c storeContext) LogChange(storeName string, key, value []byte) error {
+	return c.LogChangeAt(storeName, key, value, c.t.recordTs)
+}
+
+// LogChangeAt logs a change stamped with ts (the wall clock when ts < 0);
+// timestamped stores log their values' own timestamps
+// (state.TimestampedChangeLogger).
+func (c storeContext) LogChangeAt(storeName string, key, value []byte, ts int64) error {
 	topic := c.ChangelogTopic(storeName)
 	if topic == "" {
 		return fmt.Errorf("store %q has no changelog", storeName)
 	}
-	ts := c.t.recordTs
 	if ts < 0 {
 		ts = c.t.now()
 	}
 	return c.t.env.Sink.Send(topic, c.t.id.Partition, key, value, ts, nil)
 }
+
+// RecordTimestamp is the timestamp of the record being processed (the
+// punctuation time while punctuating), -1 otherwise (state.RecordContext).
+func (c storeContext) RecordTimestamp() int64 { return c.t.recordTs }
