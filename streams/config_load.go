@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/viper"
 
-	"github.com/runnel-dev/runnel/streams/internal/props"
+	"github.com/runnel-dev/runnel/internal/props"
 )
 
 // EnvPrefix prefixes the environment variables that override properties:

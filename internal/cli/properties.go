@@ -1,13 +1,12 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
+	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/runnel-dev/runnel/internal/props"
 )
 
 // property is one key=value entry from a Java properties file or from a
@@ -18,39 +17,20 @@ type property struct {
 }
 
 // parseProperties reads the Java .properties format that Kafka's config
-// files use: '#' and '!' comments, key and value separated by '=', ':' or
-// whitespace, backslash line continuations and escapes (\t, \n, \uXXXX).
-// name is used in error messages. Later duplicates win, as in Java.
+// files use (see package props). name is used in error messages. Later
+// duplicates win, as in Java.
 func parseProperties(name string, data []byte) ([]property, error) {
-	var out []property
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		start := lineNo
-		line := strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
-		if line == "" || line[0] == '#' || line[0] == '!' {
-			continue
-		}
-		// A logical line continues while it ends in an odd number of
-		// backslashes; leading whitespace of continuation lines is dropped.
-		for endsInContinuation(line) {
-			line = line[:len(line)-1]
-			if !sc.Scan() {
-				break
-			}
-			lineNo++
-			line += strings.TrimLeftFunc(sc.Text(), unicode.IsSpace)
-		}
-		key, value, err := splitPropertyLine(line)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, start, err)
-		}
-		out = append(out, property{Key: key, Value: value, Source: fmt.Sprintf("%s:%d", name, start)})
+	entries, err := props.Parse(data)
+	var syntax *props.SyntaxError
+	if errors.As(err, &syntax) {
+		return nil, fmt.Errorf("%s:%d: %w", name, syntax.Line, syntax.Err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	out := make([]property, len(entries))
+	for i, e := range entries {
+		out[i] = property{Key: e.Key, Value: e.Value, Source: fmt.Sprintf("%s:%d", name, e.Line)}
 	}
 	return out, nil
 }
@@ -62,85 +42,6 @@ func readPropertiesFile(path string) ([]property, error) {
 		return nil, fmt.Errorf("reading properties file: %w", err)
 	}
 	return parseProperties(path, data)
-}
-
-func endsInContinuation(line string) bool {
-	n := 0
-	for i := len(line) - 1; i >= 0 && line[i] == '\\'; i-- {
-		n++
-	}
-	return n%2 == 1
-}
-
-// splitPropertyLine splits a logical line into its unescaped key and value.
-func splitPropertyLine(line string) (string, string, error) {
-	i := 0
-	for i < len(line) {
-		c := line[i]
-		if c == '\\' {
-			i += 2
-			continue
-		}
-		if c == '=' || c == ':' || c == ' ' || c == '\t' || c == '\f' {
-			break
-		}
-		i++
-	}
-	rawKey := line[:min(i, len(line))]
-	rest := ""
-	if i < len(line) {
-		rest = strings.TrimLeft(line[i:], " \t\f")
-		if rest != "" && (rest[0] == '=' || rest[0] == ':') {
-			rest = strings.TrimLeft(rest[1:], " \t\f")
-		}
-	}
-	key, err := unescapeProperty(rawKey)
-	if err != nil {
-		return "", "", err
-	}
-	value, err := unescapeProperty(rest)
-	if err != nil {
-		return "", "", err
-	}
-	return key, value, nil
-}
-
-func unescapeProperty(s string) (string, error) {
-	if !strings.Contains(s, `\`) {
-		return s, nil
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 't':
-			b.WriteByte('\t')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 'f':
-			b.WriteByte('\f')
-		case 'u':
-			if i+5 > len(s) {
-				return "", fmt.Errorf(`malformed \u escape in %q: expected four hex digits`, s)
-			}
-			r, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
-			if err != nil {
-				return "", fmt.Errorf(`malformed \u escape in %q: expected four hex digits`, s)
-			}
-			b.WriteRune(rune(r))
-			i += 4
-		default:
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String(), nil
 }
 
 // parseKeyValueFlags parses repeated key=value flag values (Kafka's

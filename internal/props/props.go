@@ -16,6 +16,15 @@ type Entry struct {
 	Line  int
 }
 
+// SyntaxError is a malformed line; Line is where its logical line starts.
+type SyntaxError struct {
+	Line int
+	Err  error
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *SyntaxError) Unwrap() error { return e.Err }
+
 // Parse reads the .properties syntax: '#' and '!' comment lines, key and
 // value separated by '=', ':' or whitespace, backslash line continuation and
 // the escapes \t \n \r \f \uXXXX and \<any>. A key given twice keeps the
@@ -49,11 +58,11 @@ func Parse(data []byte) ([]Entry, error) {
 		rawKey, rawValue := splitKeyValue(line)
 		key, err := unescape(rawKey)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: key: %w", start, err)
+			return nil, &SyntaxError{Line: start, Err: fmt.Errorf("key: %w", err)}
 		}
 		value, err := unescape(rawValue)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: key %q: value: %w", start, key, err)
+			return nil, &SyntaxError{Line: start, Err: fmt.Errorf("key %q: value: %w", key, err)}
 		}
 		out = append(out, Entry{Key: key, Value: value, Line: start})
 	}
