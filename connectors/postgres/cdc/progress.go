@@ -64,6 +64,14 @@ func (p *progress) committed(stored *position) (uint64, bool) {
 	return target, true
 }
 
+// idleAhead reports whether the reader has processed positions beyond the
+// flush position (which only a committed offset can release).
+func (p *progress) idleAhead() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.idle > p.flush && p.lastEmitted != nil
+}
+
 // flushLSN is the position to report as flushed.
 func (p *progress) flushLSN() uint64 {
 	p.mu.Lock()

@@ -38,6 +38,9 @@ type Task struct {
 
 	stopOnce sync.Once
 	noOffset sync.Once
+	// lastIdleCheck is when Poll last read the committed offset to let the
+	// slot advance over positions that produced no record (Poll only).
+	lastIdleCheck time.Time
 }
 
 var (
@@ -240,9 +243,28 @@ func (t *Task) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 		}
 		return nil, nil
 	case <-t.timer.C:
+		t.confirmIdle(ctx)
 		return nil, nil
 	case <-ctx.Done():
 		return nil, nil
+	}
+}
+
+// confirmIdle lets the slot advance while nothing is produced, without
+// waiting for a Commit: the runtime may call Commit only after offsets
+// changed, and an idle or filtered database changes none. It reads the
+// committed offset at most once per status interval.
+func (t *Task) confirmIdle(ctx context.Context) {
+	if t.offsets == nil || !t.prog.idleAhead() || time.Since(t.lastIdleCheck) < t.cfg.statusInterval {
+		return
+	}
+	t.lastIdleCheck = time.Now()
+	m, err := t.offsets.Offset(ctx, t.partition)
+	if err != nil || m == nil {
+		return
+	}
+	if stored, err := parseOffset(m); err == nil {
+		t.prog.committed(stored)
 	}
 }
 
