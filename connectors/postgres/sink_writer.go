@@ -587,8 +587,11 @@ func isRecordError(err error) bool {
 		}
 		return false
 	}
-	// pgx fails to encode a value client-side without a PgError.
-	return !isTransient(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	// pgx fails to encode a value client-side without a typed error; any
+	// other failure is not the record's fault and must not send records to
+	// the dead letter queue.
+	msg := err.Error()
+	return strings.Contains(msg, "unable to encode") || strings.Contains(msg, "failed to encode")
 }
 
 func groupByBinding(ops []op) (map[*binding][]op, []*binding) {

@@ -272,3 +272,25 @@ func TestSourceNullableColumnsRejected(t *testing.T) {
 }
 
 var _ connect.SourceTask = (*SourceTask)(nil)
+
+// TestSourceResumesFromConfluentOffsets honours offsets stored by
+// Confluent's connector under the older partition formats.
+func TestSourceResumesFromConfluentOffsets(t *testing.T) {
+	db := pgtest.New(t)
+	db.Exec(t, `CREATE TABLE events (id bigserial PRIMARY KEY, body text)`)
+	db.Exec(t, `INSERT INTO events (body) SELECT 'e' || g FROM generate_series(1, 20) g`)
+	for _, part := range []map[string]any{
+		{"table": "events"},                         // protocol 0
+		{"protocol": "1", "table": "public.events"}, // protocol 1, older pgjdbc
+	} {
+		store := newOffsetStore()
+		store.m[partKey(part)] = map[string]any{"incrementing": float64(15)}
+		task := startSource(t, store, sourceProps(db, "mode", "incrementing"))
+		recs := pollUntil(t, task, store, 5)
+		recs = append(recs, pollQuiet(t, task, store, 150*time.Millisecond)...)
+		if !slices.Equal(ids(t, recs), seq(16, 20)) {
+			t.Fatalf("%v: ids = %v", part, ids(t, recs))
+		}
+		_ = task.Stop()
+	}
+}
