@@ -440,11 +440,15 @@ func (m *Manager) BuildStore(task TaskID, b StoreBuilder) (StateStore, error) {
 		if mb, ok := layer.(managerBinder); ok {
 			mb.bindManager(m, task)
 		}
-		in, ok := layer.(innerStoreOf)
-		if !ok {
-			break
+		switch in := layer.(type) {
+		case innerStoreOf:
+			layer = in.innerStore()
+		case interface{ Bytes() KeyValueBytesStore }:
+			// A wrapper from another package over a typed store of ours.
+			layer = in.Bytes()
+		default:
+			layer = nil
 		}
-		layer = in.innerStore()
 	}
 	return s, nil
 }

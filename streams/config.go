@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/runnel-dev/runnel/state"
 )
 
 // ProcessingGuarantee is Kafka Streams' processing.guarantee.
@@ -79,9 +81,16 @@ type Config struct {
 	// directory of a task this instance no longer owns is kept; default 10 min.
 	StateCleanupDelay time.Duration
 	// StateStoreCacheMaxBytes (statestore.cache.max.bytes) is the record
-	// cache budget of the whole instance, split evenly over threads;
+	// cache budget of the whole instance, shared by its caching stores;
 	// default 10 MiB. Negative means 0 (no caching).
 	StateStoreCacheMaxBytes int64
+	// StateMemoryBytes (runnel.state.memory.bytes) bounds the memory of
+	// all persistent stores of the instance together (Pebble block cache,
+	// memtables and uncommitted write batches); default 64 MiB.
+	StateMemoryBytes int64
+	// RestoreListener, when set, is told about every state restoration
+	// (Kafka's global state restore listener).
+	RestoreListener state.RestoreListener
 	// DefaultKeySerde and DefaultValueSerde (default.key.serde,
 	// default.value.serde) name the serdes used where the topology did
 	// not set one.
@@ -196,6 +205,12 @@ func (cfg Config) withDefaults() (Config, error) {
 		cfg.StateStoreCacheMaxBytes = DefaultStateStoreCacheBytes
 	case cfg.StateStoreCacheMaxBytes < 0:
 		cfg.StateStoreCacheMaxBytes = 0
+	}
+	if cfg.StateMemoryBytes < 0 {
+		return cfg, fmt.Errorf("%s must not be negative, got %d", state.MemoryBytesConfig, cfg.StateMemoryBytes)
+	}
+	if cfg.StateMemoryBytes == 0 {
+		cfg.StateMemoryBytes = state.DefaultMemoryBytes
 	}
 	if cfg.DeserializationExceptionHandler == nil {
 		cfg.DeserializationExceptionHandler = LogAndFail

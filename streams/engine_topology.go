@@ -11,7 +11,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/runnel-dev/runnel/state"
 	"github.com/runnel-dev/runnel/topology"
 )
 
@@ -30,13 +29,14 @@ func New(top *topology.Topology, cfg Config) (*App, error) {
 		return nil, fmt.Errorf("streams: %w", err)
 	}
 	a, err := newApp(full, layout, func(rt *runtime, id taskKey, th *streamThread) (engine, error) {
-		e := &topologyEngine{rt: rt}
+		e := &topologyEngine{rt: rt, th: th}
 		task, err := topology.NewTask(top, id, topology.TaskEnv{
 			ApplicationID: rt.cfg.ApplicationID,
 			Sink:          threadSink{th: th, rt: rt},
 			StateDir:      rt.cfg.StateDir,
 			Logger:        th.log,
 			GlobalStore:   rt.global.store,
+			BuildStore:    rt.state.BuildStore,
 		})
 		if err != nil {
 			return nil, err
@@ -59,6 +59,7 @@ func New(top *topology.Topology, cfg Config) (*App, error) {
 // and restores the task's changelogs before it processes.
 type topologyEngine struct {
 	rt   *runtime
+	th   *streamThread
 	task *topology.Task
 }
 
@@ -66,10 +67,8 @@ func (e *topologyEngine) Init(ctx context.Context) error {
 	if err := e.task.InitStores(ctx); err != nil {
 		return err
 	}
-	for _, cp := range e.task.Changelogs() {
-		if err := e.rt.restore(ctx, cp); err != nil {
-			return fmt.Errorf("restoring store %q from %s-%d: %w", cp.Store, cp.Topic, cp.Partition, err)
-		}
+	if err := e.rt.restoreTask(ctx, e.th, e.task); err != nil {
+		return err
 	}
 	return e.task.InitProcessors(ctx)
 }
@@ -103,9 +102,20 @@ func (e *topologyEngine) PunctuateWallClock(_ context.Context, now time.Time) er
 
 func (e *topologyEngine) Flush(ctx context.Context) error { return e.task.Flush(ctx) }
 
-func (e *topologyEngine) Close(ctx context.Context, _ bool) error { return e.task.Close(ctx) }
+// Close closes the task; a dirty close first drops its uncommitted store
+// writes, which the changelog restores from the last checkpoint.
+func (e *topologyEngine) Close(ctx context.Context, clean bool) error {
+	if !clean {
+		e.rt.state.Abort(e.task.ID())
+	}
+	return e.task.Close(ctx)
+}
 
-func (e *topologyEngine) CommitRequested() bool { return e.task.CommitRequested() }
+// CommitRequested is true when a processor asked for a commit or the
+// task's uncommitted store writes outgrew their memory share.
+func (e *topologyEngine) CommitRequested() bool {
+	return e.task.CommitRequested() || e.rt.state.CommitNeeded(e.task.ID())
+}
 
 // headersFromKgo views kgo headers as topology headers without copying;
 // the pointer conversion compiles only while both structs have the same
@@ -132,6 +142,10 @@ type threadSink struct {
 }
 
 func (s threadSink) Send(topic string, partition int32, key, value []byte, timestampMs int64, headers topology.Headers) error {
+	if partition >= 0 && headers == nil && s.rt.isChangelog(topic) {
+		s.th.collector.sendChangelog(s.rt.threadCtx, topic, partition, key, value, timestampMs)
+		return nil
+	}
 	s.th.collector.send(s.rt.threadCtx, topic, partition, key, value, timestampMs, headersToKgo(headers))
 	return nil
 }
@@ -160,71 +174,4 @@ func (rt *runtime) partitions(topic string) (int32, error) {
 	n := int32(len(d.Partitions))
 	rt.sinkCounts.Store(topic, n)
 	return n, nil
-}
-
-// restore replays a changelog partition into its store, from the start of
-// the log to the end offset it has when restoration begins.
-func (rt *runtime) restore(ctx context.Context, cp topology.ChangelogPartition) error {
-	if cp.Restore == nil {
-		return nil
-	}
-	adm := kadm.NewClient(rt.cl)
-	ends, err := adm.ListEndOffsets(ctx, cp.Topic)
-	if err != nil {
-		return fmt.Errorf("listing end offsets: %w", err)
-	}
-	end, ok := ends.Lookup(cp.Topic, cp.Partition)
-	if !ok || end.Err != nil {
-		return fmt.Errorf("listing end offset: %v", end.Err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, cp.Topic)
-	if err != nil {
-		return fmt.Errorf("listing start offsets: %w", err)
-	}
-	start, ok := starts.Lookup(cp.Topic, cp.Partition)
-	if !ok || start.Err != nil || start.Offset >= end.Offset {
-		return nil // empty changelog
-	}
-	cl, err := kgo.NewClient(append(rt.baseOpts("restore"),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{cp.Topic: {cp.Partition: kgo.NewOffset().At(start.Offset)}}),
-	)...)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	var batch []state.ChangelogRecord
-	restored := int64(0)
-	for {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var ferr error
-		fs.EachError(func(_ string, _ int32, err error) { ferr = err })
-		if ferr != nil {
-			return ferr
-		}
-		batch = batch[:0]
-		done := false
-		fs.EachRecord(func(r *kgo.Record) {
-			if r.Offset >= end.Offset {
-				done = true
-				return
-			}
-			batch = append(batch, state.ChangelogRecord{Key: r.Key, Value: r.Value, Offset: r.Offset, TimestampMs: r.Timestamp.UnixMilli()})
-			if r.Offset == end.Offset-1 {
-				done = true
-			}
-		})
-		if len(batch) > 0 {
-			if err := cp.Restore(batch); err != nil {
-				return err
-			}
-			restored += int64(len(batch))
-		}
-		if done {
-			rt.log.Debug("restored store", "store", cp.Store, "changelog", cp.Topic, "partition", cp.Partition, "records", restored)
-			return nil
-		}
-	}
 }

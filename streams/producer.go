@@ -26,6 +26,11 @@ type recordCollector struct {
 	pool    sync.Pool
 	promise func(*kgo.Record, error)
 	onError func(r *kgo.Record, err error) error
+
+	// changelogs holds the acknowledged offsets of changelog records
+	// (statestores.go); changelogPromise records them.
+	changelogs       changelogAcks
+	changelogPromise func(*kgo.Record, error)
 }
 
 // newRecordCollector returns a collector producing through cl. onError
@@ -35,6 +40,7 @@ func newRecordCollector(cl *kgo.Client, onError func(r *kgo.Record, err error) e
 	c := &recordCollector{cl: cl, onError: onError}
 	c.pool.New = func() any { return new(kgo.Record) }
 	c.promise = c.acknowledged // one method value, reused for every record
+	c.changelogPromise = c.changelogAcknowledged
 	return c
 }
 

@@ -29,7 +29,8 @@ type runtime struct {
 	cl  *kgo.Client
 
 	stateDir   *stateDirectory
-	global     *globalThread // nil without global stores
+	state      *state.Manager // the instance's state database (statestores.go)
+	global     *globalThread  // nil without global stores
 	topicSub   map[string]int
 	counts     map[string]int32
 	sinkCounts sync.Map // topic -> int32, for sinks with a StreamPartitioner
@@ -90,21 +91,25 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		return nil, err
 	}
 	rt.stateDir = sd
+	if rt.state, err = openStateManager(cfg, sd.path); err != nil {
+		rt.releaseState()
+		return nil, err
+	}
 	admCl, err := kgo.NewClient(rt.baseOpts("admin")...)
 	if err != nil {
-		sd.release()
+		rt.releaseState()
 		return nil, fmt.Errorf("creating admin client: %w", err)
 	}
 	if err := a.layout.resolvePatterns(ctx, kadm.NewClient(admCl)); err != nil {
 		admCl.Close()
-		sd.release()
+		rt.releaseState()
 		return nil, err
 	}
 	rt.topicSub = a.layout.topicSubtopology()
 	counts, err := ensureTopics(ctx, kadm.NewClient(admCl), cfg, a.layout)
 	admCl.Close()
 	if err != nil {
-		sd.release()
+		rt.releaseState()
 		return nil, err
 	}
 	rt.counts = counts
@@ -114,7 +119,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	if a.newGlobal != nil {
 		g, err := a.newGlobal(ctx, rt)
 		if err != nil {
-			sd.release()
+			rt.releaseState()
 			return nil, err
 		}
 		rt.global = g
@@ -144,7 +149,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		rt.global.stop(ctx)
-		sd.release()
+		rt.releaseState()
 		return nil, fmt.Errorf("creating client: %w", err)
 	}
 	rt.cl = cl
@@ -188,6 +193,7 @@ func (rt *runtime) cleanStateDirectories() {
 			if err != nil {
 				rt.log.Warn("cleaning state directories", "error", err)
 			}
+			rt.cleanStores(owned, now)
 		}
 	}
 }
@@ -651,7 +657,7 @@ func (rt *runtime) shutdown(ctx context.Context) error {
 	rt.threadWG.Wait()
 	rt.global.stop(ctx)
 	rt.cl.Close()
-	rt.stateDir.release()
+	rt.releaseState()
 	for _, f := range rt.takeFailures() {
 		if f.t == nil {
 			return f.err

@@ -303,6 +303,9 @@ func (t *streamThread) commit(ctx context.Context, tasks []*streamTask) error {
 	if err := t.collector.flush(ctx); err != nil {
 		return fmt.Errorf("waiting for produced records: %w", err)
 	}
+	if err := t.checkpointTasks(ctx, tasks); err != nil {
+		return err
+	}
 	if t.offsets == nil {
 		t.offsets = map[string]map[int32]kgo.EpochOffset{}
 	}
