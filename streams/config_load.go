@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/runnel-dev/runnel/internal/props"
+	"github.com/runnel-dev/runnel/state"
 )
 
 // EnvPrefix prefixes the environment variables that override properties:
@@ -76,6 +77,13 @@ var properties = []property{
 		return nil
 	}},
 	{"statestore.cache.max.bytes", kindBytes, setCacheBytes},
+	{state.MemoryBytesConfig, kindBytes, func(c *Config, _ string, n int64) error {
+		if n <= 0 {
+			return errors.New("expected a positive number of bytes")
+		}
+		c.StateMemoryBytes = n
+		return nil
+	}},
 	{"cache.max.bytes.buffering", kindBytes, setCacheBytes},
 	{"default.key.serde", kindString, func(c *Config, s string, _ int64) error { c.DefaultKeySerde = s; return nil }},
 	{"default.value.serde", kindString, func(c *Config, s string, _ int64) error { c.DefaultValueSerde = s; return nil }},
