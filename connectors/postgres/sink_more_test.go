@@ -80,3 +80,39 @@ func TestSinkQuoteNever(t *testing.T) {
 		t.Fatalf("rows = %v", got)
 	}
 }
+
+// TestSinkMismatchedTypes: strings are parsed for numeric and boolean
+// columns and numbers formatted for text columns; a string that does not
+// parse is reported with its record, in every mode.
+func TestSinkMismatchedTypes(t *testing.T) {
+	for _, mode := range []string{"insert", "upsert", "update"} {
+		t.Run(mode, func(t *testing.T) {
+			db := pgtest.New(t)
+			db.Exec(t, `CREATE TABLE nums (id int PRIMARY KEY, n int, d numeric(6,2), ok boolean, label text)`)
+			if mode == "update" {
+				db.Exec(t, `INSERT INTO nums (id) SELECT generate_series(0, 39)`)
+			}
+			s := data.StructBuilder().Field("id", data.Int32Schema).Field("n", data.StringSchema).Field("d", data.StringSchema).
+				Field("ok", data.StringSchema).Field("label", data.Int64Schema).MustBuild()
+			rep := &reporter{}
+			task := startSink(t, &sinkCtx{reporter: rep}, sinkProps(db, "insert.mode", mode, "pk.mode", "record_value", "pk.fields", "id", "table.name.format", "nums"))
+			var recs []connect.SinkRecord
+			for i := range 40 {
+				n := fmt.Sprint(i * 2)
+				if i == 5 {
+					n = "abc"
+				}
+				recs = append(recs, connect.SinkRecord{Topic: "n", Offset: int64(i), ValueSchema: s, Value: data.NewStruct(s).
+					MustPut("id", int32(i)).MustPut("n", n).MustPut("d", "12.5").MustPut("ok", "true").MustPut("label", int64(i))})
+			}
+			put(t, task, recs...)
+			if fmt.Sprint(rep.offsets()) != "[5]" || !strings.Contains(rep.errs[0].Error(), `"abc" is not an integer`) {
+				t.Fatalf("reported %v %v", rep.offsets(), rep.errs)
+			}
+			got := queryRows(t, db, `SELECT n, d::text, ok, label FROM nums WHERE id = 7`)
+			if fmt.Sprint(got) != "[[14 12.50 true 7]]" {
+				t.Fatalf("row = %v", got)
+			}
+		})
+	}
+}

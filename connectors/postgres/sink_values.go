@@ -80,6 +80,8 @@ func (vc *valueConverter) convert(v any) (any, error) {
 		switch vc.target {
 		case tkDate, tkTime, tkTimestamp, tkTimestampTZ:
 			return vc.parseTemporal(x)
+		case tkInt, tkFloat, tkNumeric, tkBool:
+			return vc.parseText(x)
 		case tkText, tkJSON, tkOther:
 			if strings.IndexByte(x, 0) >= 0 {
 				// PostgreSQL text cannot hold NUL; Confluent strips it too.
@@ -88,10 +90,20 @@ func (vc *valueConverter) convert(v any) (any, error) {
 		}
 		return x, nil
 	case int8:
+		if vc.target == tkText {
+			return strconv.Itoa(int(x)), nil
+		}
 		return int16(x), nil
 	case int16, int32, float32, float64, bool:
+		if vc.target == tkText {
+			// COPY's binary format cannot turn numbers into text itself.
+			return fmt.Sprint(v), nil
+		}
 		return v, nil
 	case int64:
+		if vc.target == tkText {
+			return strconv.FormatInt(x, 10), nil
+		}
 		switch vc.target {
 		case tkTimestamp, tkTimestampTZ, tkDate:
 			if vc.col.schema == nil { // schemaless epoch milliseconds
@@ -207,6 +219,38 @@ func (vc *valueConverter) parseTemporal(s string) (any, error) {
 		return vc.timestamp(t)
 	}
 	return nil, fmt.Errorf("column %q: %q is not an ISO-8601 date or time", vc.col.name, s)
+}
+
+// parseText reads a string written to a numeric or boolean column, so
+// that COPY (binary) gets a value of the column's type and a malformed
+// string is reported with its record.
+func (vc *valueConverter) parseText(s string) (any, error) {
+	t := strings.TrimSpace(s)
+	switch vc.target {
+	case tkInt:
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %q is not an integer", vc.col.name, s)
+		}
+		return n, nil
+	case tkFloat:
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %q is not a number", vc.col.name, s)
+		}
+		return f, nil
+	case tkNumeric:
+		d, err := data.ParseDecimal(t)
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %q is not a decimal number", vc.col.name, s)
+		}
+		return pgtype.Numeric{Int: d.Unscaled(), Exp: -d.Scale(), Valid: true}, nil
+	}
+	b, err := strconv.ParseBool(t)
+	if err != nil {
+		return nil, fmt.Errorf("column %q: %q is not a boolean", vc.col.name, s)
+	}
+	return b, nil
 }
 
 // typedSlice turns a Connect array into a slice pgx encodes as a

@@ -577,6 +577,12 @@ func (w *sinkWriter) writeCareful(ctx context.Context, plans []*tablePlan, repor
 // data (a value out of range, a constraint violation...) rather than for
 // the connection, permissions or the schema.
 func isRecordError(err error) bool {
+	msg := err.Error()
+	// pgx fails to encode a value client-side without a typed error (inside
+	// COPY it surfaces as the server's "COPY from stdin failed").
+	if strings.Contains(msg, "unable to encode") || strings.Contains(msg, "failed to encode") {
+		return true
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -587,11 +593,9 @@ func isRecordError(err error) bool {
 		}
 		return false
 	}
-	// pgx fails to encode a value client-side without a typed error; any
-	// other failure is not the record's fault and must not send records to
-	// the dead letter queue.
-	msg := err.Error()
-	return strings.Contains(msg, "unable to encode") || strings.Contains(msg, "failed to encode")
+	// Any other failure is not the record's fault and must not send
+	// records to the dead letter queue.
+	return false
 }
 
 func groupByBinding(ops []op) (map[*binding][]op, []*binding) {
