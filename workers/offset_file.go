@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,7 +65,11 @@ func OpenFileOffsetStore(path string) (*FileOffsetStore, error) {
 		if err := json.Unmarshal(e.Key, &key); err != nil {
 			return nil, fmt.Errorf("offsets file %s: bad key %s: %w", path, e.Key, err)
 		}
-		s.data[key] = append([]byte(nil), e.Value...)
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, e.Value); err != nil {
+			return nil, fmt.Errorf("offsets file %s: bad value for %s: %w", path, key, err)
+		}
+		s.data[key] = compact.Bytes()
 	}
 	return s, nil
 }
@@ -129,21 +134,28 @@ func (s *FileOffsetStore) Set(_ context.Context, values map[string][]byte) error
 }
 
 func (s *FileOffsetStore) write(data map[string][]byte) error {
-	f := offsetFile{Format: fileOffsetFormat, Version: 1, Offsets: make([]offsetEntry, 0, len(data))}
 	keys := make([]string, 0, len(data))
 	for k := range data {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		kb, _ := json.Marshal(k)
-		f.Offsets = append(f.Offsets, offsetEntry{Key: kb, Value: data[k]})
+	// One entry per line, values byte for byte as stored (compact JSON, as
+	// Kafka's offsets topic holds them).
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "{\"format\":%q,\"version\":1,\"offsets\":[", fileOffsetFormat)
+	for i, k := range keys {
+		e, err := json.Marshal(offsetEntry{Key: mustJSON(k), Value: data[k]})
+		if err != nil {
+			return fmt.Errorf("encoding offsets: %w", err)
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n ")
+		buf.Write(e)
 	}
-	b, err := json.MarshalIndent(f, "", " ")
-	if err != nil {
-		return fmt.Errorf("encoding offsets: %w", err)
-	}
-	return writeFileAtomic(s.path, append(b, '\n'))
+	buf.WriteString("\n]}\n")
+	return writeFileAtomic(s.path, buf.Bytes())
 }
 
 // Close implements OffsetStore.
@@ -241,3 +253,8 @@ func (s *MemoryOffsetStore) Connector(_ context.Context, name string) (map[strin
 
 // Close implements OffsetStore.
 func (s *MemoryOffsetStore) Close() error { return nil }
+
+func mustJSON(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
