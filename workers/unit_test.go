@@ -26,7 +26,7 @@ empty=
 	want := map[string]string{
 		"name": "local-file-source", "connector.class": "FileStreamSource",
 		"transforms.MyRoute.type": "org.apache.kafka.connect.transforms.RegexRouter",
-		"long.value": "first second", "escaped key": "tab\thereA", "empty": "",
+		"long.value":              "first second", "escaped key": "tab\thereA", "empty": "",
 	}
 	for k, v := range want {
 		if props[k] != v {
