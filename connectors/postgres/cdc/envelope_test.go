@@ -124,6 +124,13 @@ func TestSnapshotThenStreamEnvelopes(t *testing.T) {
 	if p, _ := vs.Field("balance").Schema().Parameter(precisionParam); p != "10" {
 		t.Errorf("balance precision parameter = %q", p)
 	}
+	// Constant column defaults become schema defaults (as Debezium).
+	if d := vs.Field("active").Schema().Default(); d != true {
+		t.Errorf("default of active = %v, want true", d)
+	}
+	if vs.Field("email").Schema().HasDefault() {
+		t.Errorf("email has no DEFAULT but its schema has one")
+	}
 	if vs.Field("name").Schema().Optional() || !vs.Field("email").Schema().Optional() {
 		t.Errorf("NOT NULL must map to a required field and NULL to an optional one")
 	}

@@ -414,7 +414,7 @@ func (r *reader) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) e
 	oids := make([]uint32, len(m.Columns))
 	for i, rc := range m.Columns {
 		cc, ok := byName[rc.Name]
-		cols[i] = catalogColumn{name: rc.Name, oid: rc.DataType, typmod: rc.TypeModifier, notNull: ok && cc.notNull, pk: ok && cc.pk}
+		cols[i] = catalogColumn{name: rc.Name, oid: rc.DataType, typmod: rc.TypeModifier, notNull: ok && cc.notNull, pk: ok && cc.pk, defaultExpr: cc.defaultExpr}
 		oids[i] = rc.DataType
 	}
 	if err := r.sb.types.load(ctx, r.meta, oids); err != nil {

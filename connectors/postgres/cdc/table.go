@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -57,12 +58,15 @@ type catalogColumn struct {
 	typmod  int32
 	notNull bool
 	pk      bool
+	// defaultExpr is the column's DEFAULT expression, if any.
+	defaultExpr *string
 }
 
 const tableColumnsQuery = `SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull,
-	COALESCE(a.attnum = ANY(pk.indkey::int2[]), false)
+	COALESCE(a.attnum = ANY(pk.indkey::int2[]), false), pg_catalog.pg_get_expr(d.adbin, d.adrelid)
 	FROM pg_catalog.pg_attribute a
 	LEFT JOIN pg_catalog.pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
+	LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 	WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 	ORDER BY a.attnum`
 
@@ -79,7 +83,7 @@ func readCatalogColumns(ctx context.Context, conn *pgx.Conn, oid uint32) ([]cata
 	}
 	cols, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (catalogColumn, error) {
 		var c catalogColumn
-		err := r.Scan(&c.name, &c.oid, &c.typmod, &c.notNull, &c.pk)
+		err := r.Scan(&c.name, &c.oid, &c.typmod, &c.notNull, &c.pk, &c.defaultExpr)
 		return c, err
 	})
 	if err != nil {
@@ -149,6 +153,9 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 		if c.optional {
 			fieldBuilder.Optional()
 		}
+		if v := defaultValue(cd, cc.defaultExpr); v != nil {
+			fieldBuilder.Default(v)
+		}
 		fs, err := fieldBuilder.Build()
 		if err != nil {
 			return nil, fmt.Errorf("table %s column %q: %w", t, cc.name, err)
@@ -172,6 +179,9 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 			ks := fs
 			if ks.Optional() {
 				kfb := cd.build()
+				if v := defaultValue(cd, cc.defaultExpr); v != nil {
+					kfb.Default(v)
+				}
 				if ks, err = kfb.Build(); err != nil {
 					return nil, fmt.Errorf("table %s column %q: %w", t, cc.name, err)
 				}
@@ -219,6 +229,88 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 		}
 	}
 	return t, nil
+}
+
+// defaultValue converts a column's DEFAULT expression to a schema default,
+// as Debezium does for constant defaults ('x'::text, 42, true,
+// '2024-01-01'::date). Defaults computed at insert time (now(), nextval())
+// have no schema default; nil means none.
+func defaultValue(cd *codec, expr *string) any {
+	if expr == nil || cd.bind != nil {
+		return nil
+	}
+	lit, ok := defaultLiteral(*expr)
+	if !ok {
+		return nil
+	}
+	v, err := cd.decode([]byte(lit))
+	if err != nil {
+		return nil
+	}
+	s, err := cd.build().Build()
+	if err != nil || data.ValidateValue(s, v) != nil {
+		return nil
+	}
+	return v
+}
+
+// defaultLiteral extracts the constant of a default expression as printed
+// by pg_get_expr: 'text'::type (quotes doubled inside), a number (possibly
+// parenthesised or cast), true or false.
+func defaultLiteral(expr string) (string, bool) {
+	e := strings.TrimSpace(expr)
+	for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
+		e = strings.TrimSpace(e[1 : len(e)-1])
+	}
+	if strings.HasPrefix(e, "'") {
+		var b strings.Builder
+		for i := 1; i < len(e); i++ {
+			if e[i] == '\'' {
+				if i+1 < len(e) && e[i+1] == '\'' {
+					b.WriteByte('\'')
+					i++
+					continue
+				}
+				rest := e[i+1:]
+				if rest == "" || strings.HasPrefix(rest, "::") && castOnly(rest) {
+					return b.String(), true
+				}
+				return "", false
+			}
+			b.WriteByte(e[i])
+		}
+		return "", false
+	}
+	if i := strings.Index(e, "::"); i > 0 {
+		if !castOnly(e[i:]) {
+			return "", false
+		}
+		e = strings.TrimSpace(e[:i])
+		for strings.HasPrefix(e, "(") && strings.HasSuffix(e, ")") {
+			e = strings.TrimSpace(e[1 : len(e)-1])
+		}
+	}
+	switch e {
+	case "true", "false":
+		return e[:1], true
+	}
+	if _, err := strconv.ParseFloat(e, 64); err == nil {
+		return e, true
+	}
+	return "", false
+}
+
+// castOnly reports whether s is a chain of casts ("::text", "::character
+// varying") with nothing else.
+func castOnly(s string) bool {
+	for _, part := range strings.Split(s, "::")[1:] {
+		for _, c := range part {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == '_' || c == '"' || c == '.' || c == '[' || c == ']' || c == '(' || c == ')' || c == ',') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // topicName is Debezium's default topic naming: <prefix>.<schema>.<table>
