@@ -4,17 +4,17 @@ import "testing"
 
 func TestDefaultLiteral(t *testing.T) {
 	for expr, want := range map[string]string{
-		"'abc'::text":                   "abc",
-		"'it''s'::character varying":    "it's",
-		"42":                            "42",
-		"'-1.5'::numeric":               "-1.5",
-		"(-5)":                          "-5",
-		"true":                          "t",
-		"false":                         "f",
-		"'2024-01-01'::date":            "2024-01-01",
-		"'{1,2}'::integer[]":            "{1,2}",
-		"(0)::bigint":                   "0",
-		"'a'::\"char\"":                 "a",
+		"'abc'::text":                "abc",
+		"'it''s'::character varying": "it's",
+		"42":                         "42",
+		"'-1.5'::numeric":            "-1.5",
+		"(-5)":                       "-5",
+		"true":                       "t",
+		"false":                      "f",
+		"'2024-01-01'::date":         "2024-01-01",
+		"'{1,2}'::integer[]":         "{1,2}",
+		"(0)::bigint":                "0",
+		"'a'::\"char\"":              "a",
 	} {
 		got, ok := defaultLiteral(expr)
 		if !ok || got != want {
