@@ -116,3 +116,20 @@ func TestSinkMismatchedTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestSinkTableDroppedUnderIt: a dropped table is created again after a
+// redelivery instead of failing the task.
+func TestSinkTableDroppedUnderIt(t *testing.T) {
+	db := pgtest.New(t)
+	task := startSink(t, &sinkCtx{}, sinkProps(db, "auto.create", "true", "insert.mode", "upsert", "pk.mode", "record_key"))
+	put(t, task, userRec(0, 1, "a"))
+	db.Exec(t, `DROP TABLE users`)
+	err := task.Put(context.Background(), []connect.SinkRecord{userRec(1, 2, "b")})
+	if !connect.IsRetriable(err) {
+		t.Fatalf("err = %v, want retriable", err)
+	}
+	put(t, task, userRec(1, 2, "b"))
+	if n := count(t, db, "users"); n != 1 {
+		t.Fatalf("rows = %d", n)
+	}
+}

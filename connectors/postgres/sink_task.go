@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/runnel-dev/runnel/connect"
 )
 
@@ -61,7 +62,7 @@ func (t *SinkTask) Put(ctx context.Context, records []connect.SinkRecord) error 
 	if !errors.As(err, &fe) {
 		t.w.forgetTables() // the table may have changed under us
 	}
-	if isTransient(err) {
+	if isTransient(err) || tableChanged(err) {
 		if t.retries > 0 {
 			t.retries--
 			t.log.Warn("write to PostgreSQL failed, the records will be redelivered", "retries_left", t.retries, "err", err)
@@ -95,6 +96,14 @@ func (t *SinkTask) put(ctx context.Context, records []connect.SinkRecord) error 
 	// Some record does not fit: find it (them) and write the rest.
 	t.log.Debug("batch rejected, writing record by record to find the bad ones", "err", err)
 	return t.w.writeCareful(ctx, plans, func(re *recordError) error { return t.report(ctx, re) })
+}
+
+// tableChanged reports errors that mean the table changed under the
+// connector (dropped, or a column removed): after forgetting the cached
+// definition a redelivery may succeed (auto.create, auto.evolve).
+func tableChanged(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "42703")
 }
 
 // report hands a record that cannot be written to the errant record

@@ -212,7 +212,13 @@ func (t *SourceTask) Poll(ctx context.Context) ([]connect.SourceRecord, error) {
 	q := t.active
 	if q == nil {
 		q = t.due()
-		if q == nil {
+		if q == nil { // no tables yet: do not let the runtime spin
+			timer := time.NewTimer(time.Second)
+			defer timer.Stop()
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			}
 			return nil, nil
 		}
 		if wait := time.Until(q.nextPoll); wait > 0 {

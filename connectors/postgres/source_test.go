@@ -122,6 +122,7 @@ func TestSourceTimestamp(t *testing.T) {
 		t.Fatalf("offset = %v", last.SourceOffset)
 	}
 	db.Exec(t, `UPDATE docs SET body = 'v2', modified = '2024-02-01' WHERE id IN (3, 5)`)
+	db.Exec(t, `INSERT INTO docs VALUES (1000, 'future', now() + interval '1 day')`) // not yet: beyond "now"
 	upd := pollUntil(t, task, store, 2)
 	if !slices.Equal(ids(t, upd), []int64{3, 5}) || field(t, upd[0], "body") != "v2" {
 		t.Fatalf("updates = %v", ids(t, upd))
@@ -292,5 +293,24 @@ func TestSourceResumesFromConfluentOffsets(t *testing.T) {
 			t.Fatalf("%v: ids = %v", part, ids(t, recs))
 		}
 		_ = task.Stop()
+	}
+}
+
+// TestSourceTimestampDelay holds rows back until they are older than
+// timestamp.delay.interval.ms.
+func TestSourceTimestampDelay(t *testing.T) {
+	db := pgtest.New(t)
+	db.Exec(t, `CREATE TABLE docs (id int PRIMARY KEY, modified timestamptz NOT NULL)`)
+	db.Exec(t, `INSERT INTO docs VALUES (1, now() - interval '1 hour'), (2, now())`)
+	store := newOffsetStore()
+	task := startSource(t, store, sourceProps(db, "mode", "timestamp", "timestamp.column.name", "modified", "timestamp.delay.interval.ms", "1500"))
+	got := pollUntil(t, task, store, 1)
+	got = append(got, pollQuiet(t, task, store, 300*time.Millisecond)...)
+	if !slices.Equal(ids(t, got), []int64{1}) {
+		t.Fatalf("ids = %v, want only the old row", ids(t, got))
+	}
+	late := pollUntil(t, task, store, 1) // row 2 once it is 1.5s old
+	if !slices.Equal(ids(t, late), []int64{2}) {
+		t.Fatalf("late ids = %v", ids(t, late))
 	}
 }
