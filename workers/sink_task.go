@@ -302,7 +302,10 @@ func (t *sinkTask) convert(ctx context.Context, r *kgo.Record) (*connect.SinkRec
 		if err == nil {
 			return false, nil
 		}
-		f.stage, f.class = stage, class
+		f.stage = stage
+		if class != "" {
+			f.class = class
+		}
 		return t.policy.recover(ctx, f, err, op)
 	}
 	rec := &connect.SinkRecord{
