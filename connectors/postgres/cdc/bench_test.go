@@ -188,7 +188,7 @@ func BenchmarkRawPgoutput(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer meta.Close(ctx)
-	if err := ensurePublication(ctx, meta, cfg, nil); err != nil {
+	if err := ensurePublication(ctx, meta, cfg, nil, testLogger); err != nil {
 		b.Fatal(err)
 	}
 	repl, err := connectReplication(ctx, cfg)

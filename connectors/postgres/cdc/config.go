@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -316,8 +317,41 @@ type config struct {
 	fetchSize        int
 }
 
+// unsupportedKeys are Debezium PostgreSQL settings this connector does not
+// implement; Start logs them so that nobody relies on them unknowingly.
+var unsupportedKeys = []string{
+	"message.key.columns", "provide.transaction.metadata", "signal.data.collection", "signal.enabled.channels",
+	"snapshot.select.statement.overrides", "snapshot.include.collection.list", "snapshot.isolation.mode",
+	"hstore.handling.mode", "schema.name.adjustment.mode", "field.name.adjustment.mode", "slot.stream.params",
+	"publish.via.partition.root", "read.only", "lsn.flush.mode", "converters", "event.processing.failure.handling.mode",
+	"include.schema.comments", "column.propagate.source.type", "datatype.propagate.source.type", "topic.naming.strategy",
+}
+
+// ignoredKeys lists the unsupported Debezium keys present in props.
+func ignoredKeys(props map[string]string) []string {
+	var out []string
+	for _, k := range unsupportedKeys {
+		if _, ok := props[k]; ok {
+			out = append(out, k)
+		}
+	}
+	for k := range props {
+		if strings.HasPrefix(k, "column.mask.") || strings.HasPrefix(k, "column.truncate.to.") || strings.HasPrefix(k, "incremental.snapshot.") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // parseConfig parses and checks props; errors name the key at fault.
 func parseConfig(props map[string]string) (*config, error) {
+	if _, ok := props[keyTopicPrefix]; !ok {
+		// Debezium 1.x called the logical server name database.server.name.
+		if name, ok := props["database.server.name"]; ok {
+			props = maps.Clone(props)
+			props[keyTopicPrefix] = name
+		}
+	}
 	if v, ok := props[keyTasksMax]; ok {
 		if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n != 1 {
 			return nil, connect.InvalidValueError(keyTasksMax, v, "the PostgreSQL CDC connector reads one replication slot and runs exactly one task; set tasks.max=1")

@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"log/slog"
 	"maps"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func preflight(ctx context.Context, props map[string]string) error {
 	}
 	if cfg.publicationMode == pubDisabled {
 		// Only check: the task creates or updates publications.
-		if err := ensurePublication(ctx, conn, cfg, tables); err != nil {
+		if err := ensurePublication(ctx, conn, cfg, tables, slog.Default()); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 
 // ensurePublication makes sure the publication pgoutput streams exists, as
 // publication.autocreate.mode asks.
-func ensurePublication(ctx context.Context, conn *pgx.Conn, c *config, tables []capturedTable) error {
+func ensurePublication(ctx context.Context, conn *pgx.Conn, c *config, tables []capturedTable, log *slog.Logger) error {
 	var allTables bool
 	err := conn.QueryRow(ctx, `SELECT puballtables FROM pg_catalog.pg_publication WHERE pubname = $1`, c.publication).Scan(&allTables)
 	exists := err == nil
@@ -67,6 +68,9 @@ func ensurePublication(ctx context.Context, conn *pgx.Conn, c *config, tables []
 			stmt = "ALTER PUBLICATION " + name + " SET TABLE " + list
 		}
 	}
+	if c.publicationMode == pubAllTables {
+		warnUnidentifiedTables(ctx, conn, c, log)
+	}
 	if _, err := conn.Exec(ctx, stmt); err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "42501" {
@@ -75,6 +79,27 @@ func ensurePublication(ctx context.Context, conn *pgx.Conn, c *config, tables []
 		return fmt.Errorf("%s: %w", stmt, err)
 	}
 	return nil
+}
+
+// warnUnidentifiedTables warns about tables that a FOR ALL TABLES
+// publication will make read-only for UPDATE and DELETE: PostgreSQL
+// rejects those statements on published tables without a replica identity
+// (no primary key and REPLICA IDENTITY DEFAULT, or NOTHING).
+func warnUnidentifiedTables(ctx context.Context, conn *pgx.Conn, c *config, log *slog.Logger) {
+	rows, err := conn.Query(ctx, `SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c
+		JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+		AND (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS (
+			SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)))`)
+	if err != nil {
+		return
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(names) == 0 {
+		return
+	}
+	log.Warn("publication "+c.publication+" FOR ALL TABLES will make PostgreSQL reject UPDATE and DELETE on tables without a primary key or replica identity; "+
+		"add a primary key, set REPLICA IDENTITY FULL, or use publication.autocreate.mode=filtered", "tables", names)
 }
 
 func publicationHasTables(ctx context.Context, conn *pgx.Conn, pub string, tables []capturedTable) (bool, error) {

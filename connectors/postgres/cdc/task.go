@@ -71,6 +71,9 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 		t.offsets = tctx.OffsetStorageReader()
 	}
 	t.partition = map[string]any{"server": cfg.topicPrefix}
+	if ignored := ignoredKeys(props); len(ignored) > 0 {
+		t.log.Warn("these Debezium settings are not supported by this connector and are ignored", "keys", ignored)
+	}
 	defer func() {
 		if err != nil {
 			t.closeConns()
@@ -90,7 +93,7 @@ func (t *Task) Start(ctx context.Context, tctx connect.SourceTaskContext, props 
 	if err := checkTables(ctx, t.meta, cfg, tables); err != nil {
 		return err
 	}
-	if err := ensurePublication(ctx, t.meta, cfg, tables); err != nil {
+	if err := ensurePublication(ctx, t.meta, cfg, tables, t.log); err != nil {
 		return err
 	}
 	if t.repl, err = connectReplication(ctx, cfg); err != nil {
