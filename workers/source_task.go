@@ -24,6 +24,7 @@ type sourceTask struct {
 	submitted    *submittedRecords
 	sendErr      atomic.Pointer[error]
 	topics       map[string]bool
+	creator      *topicCreator
 	commitMu     sync.Mutex
 	retryOffsets map[string][]byte
 }
@@ -34,6 +35,11 @@ func (t *sourceTask) run(ctx context.Context) error {
 	if err := t.ensureDLQTopic(ctx); err != nil {
 		return err
 	}
+	creator, err := newTopicCreator(t.w.cfg.TopicCreation, t.connRaw, t.w.admin)
+	if err != nil {
+		return err
+	}
+	t.creator = creator
 	tctx := &sourceTaskContext{reader: &offsetReader{store: t.w.offsets, connector: t.id.Connector}, log: t.log}
 	if err := callSafely(func() error { return t.task.Start(ctx, tctx, maps.Clone(t.taskRaw)) }); err != nil {
 		if ctx.Err() != nil {
@@ -142,13 +148,20 @@ func (t *sourceTask) send(ctx, produceCtx context.Context, orig *connect.SourceR
 	if skip {
 		return t.dropped(orig)
 	}
+	if !t.topics[kr.Topic] {
+		if t.creator != nil {
+			if err := t.creator.ensure(ctx, kr.Topic); err != nil {
+				return err
+			}
+		}
+		t.topics[kr.Topic] = true
+		if t.w.cfg.TopicTracking {
+			t.w.status.addTopic(t.id.Connector, kr.Topic)
+		}
+	}
 	pending, err := t.submitted.submit(orig.SourcePartition, orig.SourceOffset)
 	if err != nil {
 		return fmt.Errorf("source record for topic %s: %w", rec.Topic, err)
-	}
-	if t.w.cfg.TopicTracking && !t.topics[kr.Topic] {
-		t.topics[kr.Topic] = true
-		t.w.status.addTopic(t.id.Connector, kr.Topic)
 	}
 	t.w.producer.Produce(produceCtx, kr, func(r *kgo.Record, err error) { t.acked(orig, r, pending, err) })
 	return nil

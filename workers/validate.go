@@ -38,6 +38,9 @@ func (h *Standalone) validate(_ context.Context, config map[string]string) (conn
 	if p.Type == connect.PluginSink {
 		base = SinkConnectorConfigDef()
 	}
+	if p.Type == connect.PluginSource && h.cfg.TopicCreation {
+		base = enrichTopicCreation(base, config)
+	}
 	enriched, enrichErrs := h.xforms.Enrich(base, config)
 	values := enriched.Validate(config)
 	index := map[string]int{}
