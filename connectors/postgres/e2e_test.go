@@ -1,4 +1,4 @@
-package postgres
+package postgres_test
 
 import (
 	"context"
@@ -11,11 +11,13 @@ import (
 	"github.com/runnel-dev/runnel/broker"
 	"github.com/runnel-dev/runnel/connect/convert"
 	"github.com/runnel-dev/runnel/connect/transforms"
+	"github.com/runnel-dev/runnel/connectors/postgres"
 	"github.com/runnel-dev/runnel/internal/pgtest"
 	"github.com/runnel-dev/runnel/workers"
 )
 
-// TestEndToEndThroughWorker copies a table through Kafka with both
+// TestEndToEndThroughWorker (an external test package, so that workers
+// may register these connectors without an import cycle) copies a table through Kafka with both
 // connectors running in a standalone worker: the polling source reads new
 // rows into a topic (JSON with schemas) and the sink upserts them into
 // another table, which auto.create makes.
@@ -43,7 +45,7 @@ func TestEndToEndThroughWorker(t *testing.T) {
 	}
 	convs := convert.NewRegistry()
 	xforms := transforms.NewRegistry()
-	plugins, err := workers.BuiltinPlugins(convs, xforms, Plugins()...)
+	plugins, err := workers.BuiltinPlugins(convs, xforms, postgres.Plugins()...)
 	if err != nil {
 		t.Fatal(err)
 	}
