@@ -68,6 +68,13 @@ type ExtractNewRecordState struct {
 
 var _ transforms.Transformation = (*ExtractNewRecordState)(nil)
 
+// Register adds the transformation to a registry, under its class name and
+// (automatically) the alias ExtractNewRecordState. The transforms package
+// cannot do it itself: this package imports it.
+func Register(r *transforms.Registry) {
+	r.RegisterTransformation(Class, func() transforms.Transformation { return New() })
+}
+
 // New returns an unconfigured transformation.
 func New() *ExtractNewRecordState { return &ExtractNewRecordState{} }
 

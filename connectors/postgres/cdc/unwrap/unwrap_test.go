@@ -254,7 +254,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestRegistersWithTheTransformRegistry(t *testing.T) {
 	r := transforms.NewRegistry()
-	r.RegisterTransformation(Class, func() transforms.Transformation { return New() })
+	Register(r)
 	for _, name := range []string{Class, "ExtractNewRecordState"} {
 		x, err := r.NewTransformation(name)
 		if err != nil {
