@@ -314,3 +314,26 @@ func TestSourceTimestampDelay(t *testing.T) {
 		t.Fatalf("late ids = %v", ids(t, late))
 	}
 }
+
+// TestSourceTimestampInitial starts from "now" (-1) or a given epoch
+// millisecond when no offset is stored.
+func TestSourceTimestampInitial(t *testing.T) {
+	db := pgtest.New(t)
+	db.Exec(t, `CREATE TABLE docs (id int PRIMARY KEY, modified timestamptz NOT NULL)`)
+	db.Exec(t, `INSERT INTO docs VALUES (1, '2020-01-01T00:00:00Z'), (2, '2022-01-01T00:00:00Z')`)
+	from2021 := startSource(t, newOffsetStore(), sourceProps(db, "mode", "timestamp", "timestamp.column.name", "modified",
+		"timestamp.initial", "1609459200000"))
+	got := pollUntil(t, from2021, newOffsetStore(), 1)
+	if !slices.Equal(ids(t, got), []int64{2}) {
+		t.Fatalf("ids = %v", ids(t, got))
+	}
+	store := newOffsetStore()
+	fromNow := startSource(t, store, sourceProps(db, "mode", "timestamp", "timestamp.column.name", "modified", "timestamp.initial", "-1"))
+	if got := pollQuiet(t, fromNow, store, 200*time.Millisecond); len(got) != 0 {
+		t.Fatalf("existing rows read with timestamp.initial=-1: %v", ids(t, got))
+	}
+	db.Exec(t, `INSERT INTO docs VALUES (3, now())`)
+	if got := pollUntil(t, fromNow, store, 1); !slices.Equal(ids(t, got), []int64{3}) {
+		t.Fatalf("ids = %v", ids(t, got))
+	}
+}
