@@ -194,10 +194,17 @@ func (h *Standalone) TaskConfigs(_ context.Context, name string) ([]TaskInfo, er
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	resolved, _ := h.worker.configs.transform(c.config)
 	out := make([]TaskInfo, 0, len(c.tasks))
 	for i, tc := range c.tasks {
 		masked := maps.Clone(tc)
 		for k, v := range masked {
+			if raw, ok := c.config[k]; ok && raw != resolved[k] && v == resolved[k] {
+				// A value the connector copied from a resolved placeholder:
+				// show the placeholder, not the secret (KAFKA-15377).
+				masked[k] = raw
+				continue
+			}
 			if h.isPassword(c.config, k) && !isPlaceholder(v) {
 				masked[k] = connect.HiddenPassword
 			}

@@ -20,7 +20,11 @@ func (h *Standalone) ValidateConnectorConfig(ctx context.Context, config map[str
 // AbstractHerder.validateConnectorConfig: framework keys, sink topic rules,
 // the connector's own keys, and the converters. It returns every problem
 // (not just the first) and the connector's kind.
-func (h *Standalone) validate(_ context.Context, config map[string]string) (connect.ConfigInfos, connect.PluginType, error) {
+func (h *Standalone) validate(_ context.Context, raw map[string]string) (connect.ConfigInfos, connect.PluginType, error) {
+	config, err := h.worker.configs.transform(raw)
+	if err != nil {
+		return connect.ConfigInfos{}, "", badRequest("%v", err)
+	}
 	class, ok := config[ConnectorClassConfig]
 	if !ok {
 		keys := slices.Sorted(maps.Keys(config))

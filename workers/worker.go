@@ -58,6 +58,8 @@ type Worker struct {
 
 	producer *kgo.Client
 	admin    *kadm.Client
+	// configs resolves ${provider:path:key} placeholders (config.providers).
+	configs *configTransformer
 
 	mu         sync.Mutex
 	connectors map[string]*runningConnector
@@ -66,6 +68,7 @@ type Worker struct {
 
 // newWorker connects the shared producer.
 func newWorker(opts WorkerOptions, status *statusStore, listener workerListener) (*Worker, error) {
+	var err error
 	w := &Worker{
 		cfg:        opts.Config,
 		plugins:    opts.Plugins,
@@ -79,6 +82,9 @@ func newWorker(opts WorkerOptions, status *statusStore, listener workerListener)
 		listener:   listener,
 		connectors: map[string]*runningConnector{},
 		tasks:      map[ConnectorTaskID]*runningTask{},
+	}
+	if w.configs, err = newConfigTransformer(w.cfg.Props); err != nil {
+		return nil, err
 	}
 	kopts, err := kafkaOpts(clientProps(w.cfg.Props, roleProducer, nil), roleProducer)
 	if err != nil {
@@ -209,7 +215,13 @@ func (w *Worker) startConnector(name string, config map[string]string, target Ta
 func (w *Worker) runConnector(rc *runningConnector) error {
 	rc.ctx, rc.cancel = context.WithCancel(context.Background())
 	cctx := &connectorContext{w: w, name: rc.name, log: rc.log}
-	if err := callSafely(func() error { return rc.conn.Start(rc.ctx, cctx, maps.Clone(rc.config)) }); err != nil {
+	resolved, err := w.configs.transform(rc.config)
+	if err != nil {
+		rc.cancel()
+		w.status.putConnector(rc.name, StateFailed, errorChain(err))
+		return err
+	}
+	if err := callSafely(func() error { return rc.conn.Start(rc.ctx, cctx, maps.Clone(resolved)) }); err != nil {
 		rc.cancel()
 		err = fmt.Errorf("starting connector %s: %w", rc.name, err)
 		w.status.putConnector(rc.name, StateFailed, errorChain(err))
@@ -380,6 +392,12 @@ func (w *Worker) startTask(id ConnectorTaskID, connConfig, taskConfig map[string
 	}
 	p, err := w.plugins.LookupConnector(connConfig[ConnectorClassConfig])
 	if err != nil {
+		return fail(err)
+	}
+	if connConfig, err = w.configs.transform(connConfig); err != nil {
+		return fail(err)
+	}
+	if taskConfig, err = w.configs.transform(taskConfig); err != nil {
 		return fail(err)
 	}
 	base, err := w.newTaskBase(id, p, connConfig, taskConfig)

@@ -89,6 +89,8 @@ func WorkerConfigDef() *connect.ConfigDef {
 			Doc: "Whether to allow automatic creation of topics used by source connectors, when source connectors are configured with topic.creation. properties."}).
 		Define(connect.ConfigKey{Name: ClientIDConfig, Type: connect.TypeString, Default: "", Importance: connect.ImportanceLow,
 			Doc: "Prefix of the client ids of the worker's Kafka clients."}).
+		Define(connect.ConfigKey{Name: configProvidersConfig, Type: connect.TypeList, Default: "", Importance: connect.ImportanceLow,
+			Doc: "Names of ConfigProvider instances resolving ${name:path:key} placeholders in connector configurations; each needs config.providers.<name>.class (FileConfigProvider, EnvVarConfigProvider or DirectoryConfigProvider)."}).
 		Define(connect.ConfigKey{Name: TaskRestartEnableConfig, Type: connect.TypeBoolean, Default: false, Importance: connect.ImportanceMedium,
 			Doc: "Runnel: restart FAILED tasks automatically with exponential backoff instead of leaving them FAILED until a REST restart."}).
 		Define(connect.ConfigKey{Name: TaskRestartBackoffInitial, Type: connect.TypeLong, Default: 1000, Validator: connect.AtLeast(0), Importance: connect.ImportanceLow,
