@@ -120,3 +120,32 @@ func TestDefineRejectsBadDefault(t *testing.T) {
 	}()
 	NewConfigDef().Define(ConfigKey{Name: "n", Type: TypeInt, Default: "abc"})
 }
+
+type modeRecommender struct{}
+
+func (modeRecommender) ValidValues(_ string, parsed map[string]any) []any {
+	if parsed["kind"] == "db" {
+		return []any{"bulk", "incrementing"}
+	}
+	return []any{"bulk"}
+}
+func (modeRecommender) Visible(_ string, parsed map[string]any) bool { return parsed["kind"] == "db" }
+
+func TestRecommenderAndDependents(t *testing.T) {
+	def := NewConfigDef().
+		Define(ConfigKey{Name: "kind", Type: TypeString, Default: "file", Dependents: []string{"mode"}}).
+		Define(ConfigKey{Name: "mode", Type: TypeString, Default: "bulk", Recommender: modeRecommender{}})
+	vals := def.Validate(map[string]string{"kind": "db"})
+	infos := BuildConfigInfos("x", def.Keys(), vals, def.Groups())
+	mode := infos.Configs[1]
+	if !mode.Value.Visible || len(mode.Value.RecommendedValues) != 2 || mode.Value.RecommendedValues[1] != "incrementing" || mode.Definition.Dependents != nil && len(mode.Definition.Dependents) != 0 {
+		t.Fatalf("mode %+v %+v", mode.Value, mode.Definition)
+	}
+	if d := infos.Configs[0].Definition.Dependents; len(d) != 1 || d[0] != "mode" {
+		t.Fatalf("dependents %v", d)
+	}
+	vals = def.Validate(map[string]string{})
+	if vals[1].Visible {
+		t.Fatal("mode visible for kind=file")
+	}
+}
