@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"github.com/runnel-dev/runnel/state"
+	"github.com/runnel-dev/runnel/topology"
 	"github.com/runnel-dev/runnel/topology/serde"
 )
 
@@ -66,13 +67,14 @@ func persistentKeyValueStore(name string) state.KeyValueBytesStoreSupplier {
 
 // tsStoreBuilder declares a DSL store.
 type tsStoreBuilder[K, V any] struct {
-	spec   storeSpec
-	keys   serde.Serde[K]
-	values serde.Serde[V]
+	spec       storeSpec
+	keys       serde.Serde[K]
+	values     serde.Serde[V]
+	cacheBytes int64
 }
 
 func newTSStoreBuilder[K, V any](spec storeSpec, keys serde.Serde[K], values serde.Serde[V]) *tsStoreBuilder[K, V] {
-	return &tsStoreBuilder[K, V]{spec: spec, keys: keys, values: values}
+	return &tsStoreBuilder[K, V]{spec: spec, keys: keys, values: values, cacheBytes: DefaultStateStoreCacheBytes}
 }
 
 func (b *tsStoreBuilder[K, V]) Name() string                 { return b.spec.name }
@@ -95,7 +97,11 @@ func (b *tsStoreBuilder[K, V]) Build() (state.StateStore, error) {
 	if !ok {
 		return nil, fmt.Errorf("store %q: the state package built a %T, not a byte key-value store", b.spec.name, st)
 	}
-	return &timestampedKV[K, V]{base: typed, bytes: typed.Bytes(), keys: b.keys, values: b.values}, nil
+	s := &timestampedKV[K, V]{base: typed, bytes: typed.Bytes(), keys: b.keys, values: b.values}
+	if b.spec.caching && b.cacheBytes > 0 {
+		s.cache = newRecordCache[K, V](b.cacheBytes)
+	}
+	return s, nil
 }
 
 // timestampedKV is a DSL store: timestamped access for the DSL's
@@ -107,13 +113,86 @@ type timestampedKV[K, V any] struct {
 	values serde.Serde[V]
 	topic  string // changelog topic, passed to serdes as Kafka does
 	buf    []byte // scratch for put: the byte store does not keep its arguments
+
+	cache    *recordCache[K, V] // nil: caching disabled
+	listener flushListener[K, V]
+	sendOld  bool
+}
+
+// flushListener receives what a cache flush writes: the key, the change
+// (the old value is the store's, when sendOld) and the record's timestamp
+// and headers.
+type flushListener[K, V any] func(key K, c tableChange[V], ts int64, headers topology.Headers) error
+
+// setFlushListener makes cache flushes forward through fn and reports
+// whether the store caches; without a cache the processor forwards itself
+// (Kafka's TimestampedTupleForwarder).
+func (s *timestampedKV[K, V]) setFlushListener(fn flushListener[K, V], sendOld bool) bool {
+	s.listener, s.sendOld = fn, sendOld
+	return s.cache != nil
 }
 
 func (s *timestampedKV[K, V]) Name() string     { return s.base.Name() }
 func (s *timestampedKV[K, V]) Persistent() bool { return s.base.Persistent() }
 func (s *timestampedKV[K, V]) IsOpen() bool     { return s.base.IsOpen() }
-func (s *timestampedKV[K, V]) Flush() error     { return s.base.Flush() }
-func (s *timestampedKV[K, V]) Close() error     { return s.base.Close() }
+
+func (s *timestampedKV[K, V]) Flush() error {
+	if s.cache != nil {
+		if err := s.flushCache(); err != nil {
+			return err
+		}
+	}
+	return s.base.Flush()
+}
+
+// Close drops what the cache still holds: a clean close flushed it
+// before, and after a failure it must not reach downstream.
+func (s *timestampedKV[K, V]) Close() error {
+	if s.cache != nil {
+		s.cache.clear()
+	}
+	return s.base.Close()
+}
+
+// flushCache writes the cache's dirty entries to the store, in the order
+// they were last written, and forwards each change (Kafka's
+// CachingKeyValueStore#putAndMaybeForward).
+func (s *timestampedKV[K, V]) flushCache() error {
+	keys, entries := s.cache.drainDirty()
+	var deleted []string
+	for i := range entries {
+		e := &entries[i]
+		kb := []byte(keys[i])
+		var old V
+		hasOld := false
+		if !e.present || s.sendOld {
+			var err error
+			if old, _, hasOld, err = s.getStored(kb); err != nil {
+				return err
+			}
+		}
+		if !e.present {
+			deleted = append(deleted, keys[i])
+			if !hasOld {
+				continue // never stored: nothing to delete or forward
+			}
+		}
+		if err := s.writeStore(kb, e.value, e.present, e.ts); err != nil {
+			return err
+		}
+		if s.listener != nil {
+			c := tableChange[V]{newV: e.value, hasNew: e.present, isLatest: true}
+			if s.sendOld {
+				c.oldV, c.hasOld = old, hasOld
+			}
+			if err := s.listener(e.key, c, e.ts, e.headers); err != nil {
+				return err
+			}
+		}
+	}
+	s.cache.forgetDeleted(deleted)
+	return nil
+}
 
 func (s *timestampedKV[K, V]) Init(ctx state.StateStoreContext, root state.StateStore) error {
 	if ctx != nil {
@@ -131,8 +210,19 @@ func (s *timestampedKV[K, V]) keyBytes(k K) ([]byte, error) {
 	return b, nil
 }
 
-// getTS returns the value and timestamp stored under kb.
+// getTS returns the value and timestamp under kb, from the cache first.
+// Only the owning task may call it.
 func (s *timestampedKV[K, V]) getTS(kb []byte) (v V, ts int64, ok bool, err error) {
+	if s.cache != nil {
+		if e, hit := s.cache.get(kb); hit {
+			return e.value, e.ts, e.present, nil
+		}
+	}
+	return s.getStored(kb)
+}
+
+// getStored reads the store under the cache.
+func (s *timestampedKV[K, V]) getStored(kb []byte) (v V, ts int64, ok bool, err error) {
 	raw, err := s.bytes.Get(kb)
 	if err != nil || raw == nil {
 		return v, 0, false, err
@@ -147,20 +237,35 @@ func (s *timestampedKV[K, V]) getTS(kb []byte) (v V, ts int64, ok bool, err erro
 	return v, ts, true, nil
 }
 
-// putTS stores v with timestamp ts under kb.
-func (s *timestampedKV[K, V]) putTS(kb []byte, v V, ts int64) error {
+// write stores v (or, when !present, deletes the key) with timestamp ts;
+// with a cache the write waits there for the next flush. headers go
+// downstream with the flushed change.
+func (s *timestampedKV[K, V]) write(kb []byte, k K, v V, present bool, ts int64, headers topology.Headers) error {
+	if s.cache == nil {
+		return s.writeStore(kb, v, present, ts)
+	}
+	if s.cache.put(kb, k, v, present, ts, headers) {
+		// over budget: flush now (forwarding, as Kafka's eviction does)
+		if err := s.flushCache(); err != nil {
+			return err
+		}
+		s.cache.dropClean()
+	}
+	return nil
+}
+
+// writeStore writes under the cache.
+func (s *timestampedKV[K, V]) writeStore(kb []byte, v V, present bool, ts int64) error {
+	if !present {
+		_, err := s.bytes.Delete(kb)
+		return err
+	}
 	vb, err := s.values.Serialize(s.topic, v)
 	if err != nil {
 		return fmt.Errorf("store %q: value: %w", s.Name(), err)
 	}
 	s.buf = appendTimestamped(s.buf[:0], ts, vb)
 	return s.bytes.Put(kb, s.buf)
-}
-
-// deleteKey removes kb.
-func (s *timestampedKV[K, V]) deleteKey(kb []byte) error {
-	_, err := s.bytes.Delete(kb)
-	return err
 }
 
 // get is getTS by typed key.
@@ -173,13 +278,25 @@ func (s *timestampedKV[K, V]) get(k K) (V, int64, bool, error) {
 	return s.getTS(kb)
 }
 
-// state.KeyValueStore[K, V]: the plain view. Puts made through it carry
-// timestamp 0, since they do not come from a record.
+// state.KeyValueStore[K, V]: the plain view, for interactive queries
+// (which may read from any goroutine) and tests. Writes through it are
+// the owning task's only, and carry timestamp 0, since they do not come
+// from a record.
 
 func (s *timestampedKV[K, V]) Bytes() state.KeyValueBytesStore { return s.bytes }
 
 func (s *timestampedKV[K, V]) Get(k K) (V, bool, error) {
-	v, _, ok, err := s.get(k)
+	kb, err := s.keyBytes(k)
+	if err != nil {
+		var zero V
+		return zero, false, err
+	}
+	if s.cache != nil {
+		if v, present, hit := s.cache.getShared(kb); hit {
+			return v, present, nil
+		}
+	}
+	v, _, ok, err := s.getStored(kb)
 	return v, ok, err
 }
 
@@ -188,7 +305,7 @@ func (s *timestampedKV[K, V]) Put(k K, v V) error {
 	if err != nil {
 		return err
 	}
-	return s.putTS(kb, v, 0)
+	return s.write(kb, k, v, true, 0, nil)
 }
 
 func (s *timestampedKV[K, V]) PutIfAbsent(k K, v V) (V, bool, error) {
@@ -201,7 +318,7 @@ func (s *timestampedKV[K, V]) PutIfAbsent(k K, v V) (V, bool, error) {
 	if err != nil || ok {
 		return old, ok, err
 	}
-	return old, false, s.putTS(kb, v, 0)
+	return old, false, s.write(kb, k, v, true, 0, nil)
 }
 
 func (s *timestampedKV[K, V]) PutAll(entries []state.KeyValue[K, V]) error {
@@ -223,18 +340,19 @@ func (s *timestampedKV[K, V]) Delete(k K) (V, bool, error) {
 	if err != nil {
 		return old, ok, err
 	}
-	return old, ok, s.deleteKey(kb)
+	var zero V
+	return old, ok, s.write(kb, k, zero, false, 0, nil)
 }
 
 func (s *timestampedKV[K, V]) Range(from, to K) (state.KeyValueIterator[K, V], error) {
-	return s.rangeOf(from, to, s.bytes.Range)
+	return s.rangeOf(from, to, s.bytes.Range, false)
 }
 
 func (s *timestampedKV[K, V]) ReverseRange(from, to K) (state.KeyValueIterator[K, V], error) {
-	return s.rangeOf(from, to, s.bytes.ReverseRange)
+	return s.rangeOf(from, to, s.bytes.ReverseRange, true)
 }
 
-func (s *timestampedKV[K, V]) rangeOf(from, to K, open func(from, to []byte) (state.KeyValueIterator[[]byte, []byte], error)) (state.KeyValueIterator[K, V], error) {
+func (s *timestampedKV[K, V]) rangeOf(from, to K, open func(from, to []byte) (state.KeyValueIterator[[]byte, []byte], error), reverse bool) (state.KeyValueIterator[K, V], error) {
 	fb, err := s.keyBytes(from)
 	if err != nil {
 		return nil, err
@@ -243,15 +361,18 @@ func (s *timestampedKV[K, V]) rangeOf(from, to K, open func(from, to []byte) (st
 	if err != nil {
 		return nil, err
 	}
-	return s.wrap(open(fb, tb))
+	it, err := open(fb, tb)
+	return s.wrap(it, err, fb, tb, nil, reverse)
 }
 
 func (s *timestampedKV[K, V]) All() (state.KeyValueIterator[K, V], error) {
-	return s.wrap(s.bytes.All())
+	it, err := s.bytes.All()
+	return s.wrap(it, err, nil, nil, nil, false)
 }
 
 func (s *timestampedKV[K, V]) ReverseAll() (state.KeyValueIterator[K, V], error) {
-	return s.wrap(s.bytes.ReverseAll())
+	it, err := s.bytes.ReverseAll()
+	return s.wrap(it, err, nil, nil, nil, true)
 }
 
 func (s *timestampedKV[K, V]) PrefixScan(prefix K) (state.KeyValueIterator[K, V], error) {
@@ -259,16 +380,22 @@ func (s *timestampedKV[K, V]) PrefixScan(prefix K) (state.KeyValueIterator[K, V]
 	if err != nil {
 		return nil, err
 	}
-	return s.wrap(s.bytes.PrefixScan(pb))
+	it, err := s.bytes.PrefixScan(pb)
+	return s.wrap(it, err, nil, nil, pb, false)
 }
 
 func (s *timestampedKV[K, V]) ApproximateNumEntries() (int64, error) {
 	return s.bytes.ApproximateNumEntries()
 }
 
-func (s *timestampedKV[K, V]) wrap(it state.KeyValueIterator[[]byte, []byte], err error) (state.KeyValueIterator[K, V], error) {
+// wrap turns a byte iterator into a typed one, merged with the cache's
+// entries in the same bounds.
+func (s *timestampedKV[K, V]) wrap(it state.KeyValueIterator[[]byte, []byte], err error, from, to, prefix []byte, reverse bool) (state.KeyValueIterator[K, V], error) {
 	if err != nil {
 		return nil, err
+	}
+	if s.cache != nil {
+		return newMergedIterator(s, s.cache.snapshot(from, to, prefix, reverse), it, reverse), nil
 	}
 	return &tsIterator[K, V]{s: s, it: it}, nil
 }
@@ -327,4 +454,13 @@ func lookupTSStore[K, V any](g state.StoreGetter, name string) (*timestampedKV[K
 		return nil, fmt.Errorf("store %q is a %T, not the DSL's timestamped store of (%T, %T)", name, s, any(k), any(v))
 	}
 	return ts, nil
+}
+
+// forwardOnFlush connects a DSL processor to its store: with a cache the
+// store forwards on flush and the processor must not (it returns true);
+// without one the processor forwards each change itself.
+func forwardOnFlush[K, V any](s *timestampedKV[K, V], ctx topology.ProcessorContext[K, tableChange[V]], sendOld bool) bool {
+	return s.setFlushListener(func(k K, c tableChange[V], ts int64, headers topology.Headers) error {
+		return ctx.Forward(topology.Record[K, tableChange[V]]{Key: k, Value: c, Timestamp: ts, Headers: headers})
+	}, sendOld)
 }

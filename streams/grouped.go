@@ -188,13 +188,17 @@ type streamAggregateProc[K, V, VA any] struct {
 	aggNull   func(VA) bool
 	ctx       topology.ProcessorContext[K, tableChange[VA]]
 	store     *timestampedKV[K, VA]
+	cached    bool
 }
 
 func (p *streamAggregateProc[K, V, VA]) Init(ctx topology.ProcessorContext[K, tableChange[VA]]) error {
 	p.ctx = ctx
 	s, err := lookupTSStore[K, VA](ctx, p.a.storeName)
-	p.store = s
-	return err
+	if err != nil {
+		return err
+	}
+	p.store, p.cached = s, forwardOnFlush(s, ctx, p.a.sendOld)
+	return nil
 }
 
 func (p *streamAggregateProc[K, V, VA]) Process(rec topology.Record[K, V]) error {
@@ -235,14 +239,12 @@ func (p *streamAggregateProc[K, V, VA]) Process(rec topology.Record[K, V]) error
 		c.oldV, c.hasOld = old, p.aggNull == nil || !p.aggNull(old)
 	}
 	c.newV = agg
-	if p.aggNull != nil && p.aggNull(agg) {
-		c.hasNew = false
-		err = p.store.deleteKey(kb)
-	} else {
-		err = p.store.putTS(kb, agg, ts)
-	}
-	if err != nil {
+	c.hasNew = p.aggNull == nil || !p.aggNull(agg)
+	if err := p.store.write(kb, rec.Key, agg, c.hasNew, ts, rec.Headers); err != nil {
 		return err
+	}
+	if p.cached {
+		return nil
 	}
 	return forwardChange(p.ctx, rec.Key, c, ts, rec.Headers, p.a.sendOld)
 }
@@ -499,13 +501,17 @@ type tableAggregateProc[K, V, VA any] struct {
 	aggNull func(VA) bool
 	ctx     topology.ProcessorContext[K, tableChange[VA]]
 	store   *timestampedKV[K, VA]
+	cached  bool
 }
 
 func (p *tableAggregateProc[K, V, VA]) Init(ctx topology.ProcessorContext[K, tableChange[VA]]) error {
 	p.ctx = ctx
 	s, err := lookupTSStore[K, VA](ctx, p.a.storeName)
-	p.store = s
-	return err
+	if err != nil {
+		return err
+	}
+	p.store, p.cached = s, forwardOnFlush(s, ctx, p.a.sendOld)
+	return nil
 }
 
 func (p *tableAggregateProc[K, V, VA]) present(v VA) bool { return p.aggNull == nil || !p.aggNull(v) }
@@ -554,13 +560,11 @@ func (p *tableAggregateProc[K, V, VA]) Process(rec topology.Record[K, tableChang
 		}
 		have = p.present(agg)
 	}
-	if have {
-		err = p.store.putTS(kb, agg, ts)
-	} else {
-		err = p.store.deleteKey(kb)
-	}
-	if err != nil {
+	if err := p.store.write(kb, rec.Key, agg, have, ts, rec.Headers); err != nil {
 		return err
+	}
+	if p.cached {
+		return nil
 	}
 	out := tableChange[VA]{newV: agg, hasNew: have, oldV: oldAgg, hasOld: found, isLatest: true}
 	return forwardChange(p.ctx, rec.Key, out, ts, rec.Headers, p.a.sendOld)

@@ -192,6 +192,7 @@ type tableSourceProc[K, VIn, V any] struct {
 	keyNull func(K) bool
 	ctx     topology.ProcessorContext[K, tableChange[V]]
 	store   *timestampedKV[K, V]
+	cached  bool // the store forwards on flush
 }
 
 func newTableSourceProc[K, VIn, V any](src *tableSource[K, V], node string, present func(VIn) (V, bool)) *tableSourceProc[K, VIn, V] {
@@ -206,6 +207,7 @@ func (p *tableSourceProc[K, VIn, V]) Init(ctx topology.ProcessorContext[K, table
 			return err
 		}
 		p.store = s
+		p.cached = forwardOnFlush(s, ctx, p.src.sendOld)
 	}
 	return nil
 }
@@ -234,13 +236,11 @@ func (p *tableSourceProc[K, VIn, V]) Process(rec topology.Record[K, VIn]) error 
 				"old_timestamp", oldTs, "new_timestamp", rec.Timestamp, "topic", meta.Topic, "partition", meta.Partition, "offset", meta.Offset)
 		}
 	}
-	if ok {
-		err = p.store.putTS(kb, v, rec.Timestamp)
-	} else {
-		err = p.store.deleteKey(kb)
-	}
-	if err != nil {
+	if err := p.store.write(kb, rec.Key, v, ok, rec.Timestamp, rec.Headers); err != nil {
 		return err
+	}
+	if p.cached {
+		return nil
 	}
 	if p.src.sendOld && found {
 		out.oldV, out.hasOld = old, true
@@ -398,9 +398,10 @@ func (g *filterGetter[K, V]) get(k K) (V, int64, bool, error) {
 }
 
 type tableFilterProc[K, V any] struct {
-	f     *tableFilter[K, V]
-	ctx   topology.ProcessorContext[K, tableChange[V]]
-	store *timestampedKV[K, V]
+	f      *tableFilter[K, V]
+	ctx    topology.ProcessorContext[K, tableChange[V]]
+	store  *timestampedKV[K, V]
+	cached bool
 }
 
 func (p *tableFilterProc[K, V]) Init(ctx topology.ProcessorContext[K, tableChange[V]]) error {
@@ -411,6 +412,7 @@ func (p *tableFilterProc[K, V]) Init(ctx topology.ProcessorContext[K, tableChang
 			return err
 		}
 		p.store = s
+		p.cached = forwardOnFlush(s, ctx, p.f.sendOld)
 	}
 	return nil
 }
@@ -439,8 +441,11 @@ func (p *tableFilterProc[K, V]) Process(rec topology.Record[K, tableChange[V]]) 
 	if p.store == nil {
 		return p.ctx.Forward(topology.Record[K, tableChange[V]]{Key: rec.Key, Value: out, Timestamp: rec.Timestamp, Headers: rec.Headers})
 	}
-	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp); err != nil {
+	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp, rec.Headers); err != nil {
 		return err
+	}
+	if p.cached {
+		return nil
 	}
 	out.isLatest = true
 	return forwardChange(p.ctx, rec.Key, out, rec.Timestamp, rec.Headers, p.f.sendOld)
@@ -450,17 +455,14 @@ func (p *tableFilterProc[K, V]) Close() error { return nil }
 
 // putOrDelete writes a table row (or deletes it when absent); kb may be
 // nil, then the key is serialized here.
-func putOrDelete[K, V any](s *timestampedKV[K, V], kb []byte, k K, v V, present bool, ts int64) error {
+func putOrDelete[K, V any](s *timestampedKV[K, V], kb []byte, k K, v V, present bool, ts int64, headers topology.Headers) error {
 	if kb == nil {
 		var err error
 		if kb, err = s.keyBytes(k); err != nil {
 			return err
 		}
 	}
-	if present {
-		return s.putTS(kb, v, ts)
-	}
-	return s.deleteKey(kb)
+	return s.write(kb, k, v, present, ts, headers)
 }
 
 // TableMapValues maps each row's value (KTable#mapValues); a deleted row
@@ -547,9 +549,10 @@ func (g *mapValuesGetter[K, V, VR]) get(k K) (VR, int64, bool, error) {
 }
 
 type tableMapValuesProc[K, V, VR any] struct {
-	mv    *tableMapValues[K, V, VR]
-	ctx   topology.ProcessorContext[K, tableChange[VR]]
-	store *timestampedKV[K, VR]
+	mv     *tableMapValues[K, V, VR]
+	ctx    topology.ProcessorContext[K, tableChange[VR]]
+	store  *timestampedKV[K, VR]
+	cached bool
 }
 
 func (p *tableMapValuesProc[K, V, VR]) Init(ctx topology.ProcessorContext[K, tableChange[VR]]) error {
@@ -560,6 +563,7 @@ func (p *tableMapValuesProc[K, V, VR]) Init(ctx topology.ProcessorContext[K, tab
 			return err
 		}
 		p.store = s
+		p.cached = forwardOnFlush(s, ctx, p.mv.sendOld)
 	}
 	return nil
 }
@@ -587,8 +591,11 @@ func (p *tableMapValuesProc[K, V, VR]) Process(rec topology.Record[K, tableChang
 	if p.store == nil {
 		return p.ctx.Forward(topology.Record[K, tableChange[VR]]{Key: rec.Key, Value: out, Timestamp: rec.Timestamp, Headers: rec.Headers})
 	}
-	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp); err != nil {
+	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp, rec.Headers); err != nil {
 		return err
+	}
+	if p.cached {
+		return nil
 	}
 	out.isLatest = true
 	return forwardChange(p.ctx, rec.Key, out, rec.Timestamp, rec.Headers, p.mv.sendOld)

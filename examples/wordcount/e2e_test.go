@@ -98,7 +98,7 @@ func TestBenchModeAgainstBroker(t *testing.T) {
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() {
-			done <- runBench(runCtx, benchConfig{brokers: b.Addr(), stateDir: state, group: "wc-bench", input: "input", output: "output", threads: 1})
+			done <- runBench(runCtx, benchConfig{brokers: b.Addr(), stateDir: state, group: "wc-bench", input: "input", output: "output", threads: 1, commit: 200 * time.Millisecond})
 		}()
 		return func() {
 			cancel()
