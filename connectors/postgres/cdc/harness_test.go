@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/internal/pgtest"
@@ -241,6 +242,27 @@ func (h *harness) ack(recs []connect.SourceRecord) {
 	if err := h.task.Commit(context.Background()); err != nil {
 		h.t.Fatalf("Commit: %v", err)
 	}
+}
+
+// dropSlot drops the slot, waiting for the server to release it (a
+// walsender outlives its client's disconnection by a moment).
+func (h *harness) dropSlot() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := dropSlotWhenFree(ctx, mustConn(h.t, h.db), h.slot); err != nil {
+		h.t.Fatalf("dropping slot: %v", err)
+	}
+}
+
+func mustConn(tb testing.TB, db *pgtest.DB) *pgx.Conn {
+	tb.Helper()
+	conn, err := pgx.Connect(context.Background(), db.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }
 
 // confirmedFlush reads the slot's confirmed_flush_lsn.

@@ -64,7 +64,7 @@ func TestSnapshotModes(t *testing.T) {
 		h.mustStart()
 		h.ack(h.pollN(1))
 		h.stop()
-		h.db.Exec(t, `SELECT pg_drop_replication_slot($1)`, h.slot)
+		h.dropSlot()
 		h.db.Exec(t, `INSERT INTO t VALUES (2)`)
 		h.mustStart()
 		got := rowIDs(t, h.pollN(2))
@@ -79,7 +79,7 @@ func TestSnapshotModes(t *testing.T) {
 		h.db.Exec(t, `INSERT INTO t VALUES (1)`)
 		h.ack(h.pollN(1))
 		h.stop()
-		h.db.Exec(t, `SELECT pg_drop_replication_slot($1)`, h.slot)
+		h.dropSlot()
 		err := h.start()
 		if err == nil || !strings.Contains(err.Error(), "does not exist") || !strings.Contains(err.Error(), "when_needed") {
 			t.Fatalf("Start without the slot: %v", err)

@@ -21,14 +21,12 @@ import (
 // plan is what the task decided at Start: whether to snapshot, where to
 // stream from, and what to skip.
 type plan struct {
-	snapshot     bool
-	exported     string   // snapshot exported by slot creation ("" = take a fresh one)
-	base         position // resume point snapshot offsets carry
-	stream       bool
-	startLSN     uint64
-	resumeFrom   *position // stored streaming offset to skip up to
-	startedSlot  bool      // the slot was created by this start
-	streamTables []capturedTable
+	snapshot   bool
+	exported   string   // snapshot exported by slot creation ("" = take a fresh one)
+	base       position // resume point snapshot offsets carry
+	stream     bool
+	startLSN   uint64
+	resumeFrom *position // stored streaming offset to skip up to
 }
 
 // reader owns both database connections once started: it reads the
@@ -96,7 +94,7 @@ func (r *reader) run(ctx context.Context) error {
 func (r *reader) emit(ctx context.Context, rec connect.SourceRecord, p *position) error {
 	if len(r.batch) == 0 {
 		r.batchDue = time.Now().Add(batchLinger)
-		r.batch = make([]connect.SourceRecord, 0, r.cfg.maxBatch)
+		r.batch = make([]connect.SourceRecord, 0, min(r.cfg.maxBatch, 256))
 	}
 	r.batch = append(r.batch, rec)
 	r.lastCreated = p

@@ -178,7 +178,6 @@ func (t *Task) makePlan(ctx context.Context, stored *position, slot slotInfo) (p
 			return p, 0, explainSlotError(cfg, err)
 		}
 		t.log.Info("created replication slot", "slot", cfg.slotName, "consistent_point", pglogrepl.LSN(consistent))
-		p.startedSlot = true
 		p.exported = exported
 		p.base = position{lsn: consistent, commitLSN: consistent}
 		p.startLSN = consistent
