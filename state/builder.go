@@ -37,6 +37,9 @@ type KeyValueBuilder[K, V any] struct {
 	logging    bool
 	logConfig  map[string]string
 	caching    bool
+	// timestamped values are stored as ValueAndTimestamp and logged as
+	// plain values stamped with their timestamp.
+	timestamped bool
 }
 
 // KeyValueStoreBuilder declares a typed key-value store named after its
@@ -101,7 +104,9 @@ func (b *KeyValueBuilder[K, V]) Build() (StateStore, error) {
 		return nil, fmt.Errorf("key-value store %q: supplier returned a store named %q", b.supplier.Name(), inner.Name())
 	}
 	if b.logging {
-		inner = newChangeLoggingKV(inner)
+		l := newChangeLoggingKV(inner)
+		l.timestamped = b.timestamped
+		inner = l
 	}
 	if b.caching {
 		inner = newCachingKV(inner)

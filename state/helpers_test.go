@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/runnel-dev/runnel/state"
 )
@@ -217,4 +218,18 @@ func kvStrings(it state.KeyValueIterator[[]byte, []byte], err error) []string {
 		out = append(out, "error: "+err.Error())
 	}
 	return out
+}
+
+func (e engine) windowSupplier(name string, retention, size time.Duration, dups bool) state.WindowBytesStoreSupplier {
+	if e.persistent {
+		return state.PersistentWindowStore(name, retention, size, dups)
+	}
+	return state.InMemoryWindowStore(name, retention, size, dups)
+}
+
+func (e engine) sessionSupplier(name string, retention time.Duration) state.SessionBytesStoreSupplier {
+	if e.persistent {
+		return state.PersistentSessionStore(name, retention)
+	}
+	return state.InMemorySessionStore(name, retention)
 }

@@ -1,14 +1,24 @@
 package state
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+)
 
 // changeLoggingKV writes every change of the store it wraps to the store's
 // changelog topic (through StateStoreContext.LogChange), so a task that
 // moves or restarts can restore it. Restoration writes to the inner store
 // directly and is not logged again.
+//
+// A timestamped store keeps values as an 8-byte big-endian timestamp
+// followed by the plain value (Kafka's ValueAndTimestamp layout); its
+// changelog holds the plain value stamped with that timestamp, as Kafka's
+// ChangeLoggingTimestampedKeyValueBytesStore does, and restoration puts
+// the record timestamp back in front.
 type changeLoggingKV struct {
 	KeyValueBytesStore
-	ctx StateStoreContext
+	ctx         StateStoreContext
+	timestamped bool
 }
 
 func newChangeLoggingKV(inner KeyValueBytesStore) *changeLoggingKV {
@@ -21,7 +31,27 @@ func (l *changeLoggingKV) Init(ctx StateStoreContext, root StateStore) error {
 	if ctx != nil && ctx.ChangelogTopic(l.Name()) != "" {
 		l.ctx = ctx
 	}
+	if outer := ctx; outer != nil && l.timestamped {
+		ctx = &contextWrapper{StateStoreContext: outer, register: func(store StateStore, restore RestoreCallback) error {
+			return outer.Register(store, timestampedRestore(restore))
+		}}
+	}
 	return l.KeyValueBytesStore.Init(ctx, root)
+}
+
+// timestampedRestore turns changelog records (plain values) back into
+// the timestamped layout before the store applies them.
+func timestampedRestore(restore RestoreCallback) RestoreCallback {
+	return func(batch []ChangelogRecord) error {
+		conv := make([]ChangelogRecord, len(batch))
+		for i, r := range batch {
+			conv[i] = r
+			if r.Value != nil {
+				conv[i].Value = appendTimestamped(make([]byte, 0, 8+len(r.Value)), r.TimestampMs, r.Value)
+			}
+		}
+		return restore(conv)
+	}
 }
 
 // log sends copies: callers may reuse their buffers once Put returns, but
@@ -29,6 +59,13 @@ func (l *changeLoggingKV) Init(ctx StateStoreContext, root StateStore) error {
 func (l *changeLoggingKV) log(key, value []byte) error {
 	if l.ctx == nil {
 		return nil
+	}
+	if l.timestamped && value != nil {
+		ts, raw, err := splitTimestamped(value)
+		if err != nil {
+			return fmt.Errorf("store %q: %w", l.Name(), err)
+		}
+		return logChangeAt(l.ctx, l.Name(), bytes.Clone(key), bytes.Clone(raw), ts)
 	}
 	var v []byte
 	if value != nil {
