@@ -109,7 +109,11 @@ func startWorker(t testing.TB, b *broker.Broker, opts ...workerOpt) *worker {
 	if err := plugins.Add(testconn.Plugins(rec)...); err != nil {
 		t.Fatal(err)
 	}
-	srv := rest.New(rest.Options{Listeners: cfg.Listeners, AdminListeners: cfg.AdminListeners, TopicTracking: cfg.TopicTracking,
+	headers, err := rest.ParseHeaderDirectives(cfg.ResponseHeaders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := rest.New(rest.Options{AllowOrigin: cfg.AllowOrigin, AllowMethods: cfg.AllowMethods, ResponseHeaders: headers, Listeners: cfg.Listeners, AdminListeners: cfg.AdminListeners, TopicTracking: cfg.TopicTracking,
 		TopicTrackingReset: cfg.TopicTrackingAllowReset, Loggers: loggers})
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package workers_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/runnel-dev/runnel/connect"
 	"github.com/runnel-dev/runnel/workers"
+	"github.com/runnel-dev/runnel/workers/rest"
 )
 
 type errBody struct {
@@ -514,5 +516,44 @@ func TestRESTSinkOffsets(t *testing.T) {
 	raw := expectCode(t, w, "GET", "/connectors/rec/offsets", nil, 200, &offs)
 	if string(raw) != `{"offsets":[]}` {
 		t.Fatalf("after reset %s", raw)
+	}
+}
+
+func TestRESTAdminListeners(t *testing.T) {
+	b := startBroker(t)
+	w := startWorker(t, b, withProps("admin.listeners", "http://127.0.0.1:0"))
+	expectError(t, w, "GET", "/admin/loggers", nil, 404, "Not Found")
+	admin := *w
+	admin.url = "http://" + w.srv.AdminAddrs()[0]
+	expectCode(t, &admin, "GET", "/admin/loggers", nil, 200, nil)
+	expectError(t, &admin, "GET", "/connectors", nil, 404, "Not Found")
+
+	off := startWorker(t, b, withProps("admin.listeners", ""))
+	expectError(t, off, "GET", "/admin/loggers", nil, 404, "Not Found")
+	if len(off.srv.AdminAddrs()) != 0 {
+		t.Fatal("empty admin.listeners bound a listener")
+	}
+}
+
+func TestRESTCORSAndResponseHeaders(t *testing.T) {
+	w := startWorker(t, startBroker(t), withProps("access.control.allow.origin", "http://ui.example",
+		"access.control.allow.methods", "GET,PUT", "response.http.headers.config", "add X-Frame-Options: DENY, set Cache-Control: no-store"))
+	req, _ := http.NewRequest("OPTIONS", w.url+"/connectors", nil)
+	req.Header.Set("Origin", "http://ui.example")
+	req.Header.Set("Access-Control-Request-Method", "PUT")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "http://ui.example" || resp.Header.Get("Access-Control-Allow-Methods") != "GET,PUT" {
+		t.Fatalf("preflight %d %v", resp.StatusCode, resp.Header)
+	}
+	_, hdr, _ := w.call("GET", "/connectors", nil, nil)
+	if hdr.Get("X-Frame-Options") != "DENY" || hdr.Get("Cache-Control") != "no-store" {
+		t.Fatalf("response headers %v", hdr)
+	}
+	if _, err := rest.ParseHeaderDirectives("shout X-A: b"); err == nil {
+		t.Fatal("bad action accepted")
 	}
 }

@@ -29,6 +29,9 @@ const (
 	RestAdvertisedPortConfig      = "rest.advertised.port"
 	RestAdvertisedListenerConfig  = "rest.advertised.listener"
 	AdminListenersConfig          = "admin.listeners"
+	AllowOriginConfig             = "access.control.allow.origin"
+	AllowMethodsConfig            = "access.control.allow.methods"
+	ResponseHeadersConfig         = "response.http.headers.config"
 	TopicTrackingEnableConfig     = "topic.tracking.enable"
 	TopicTrackingAllowResetConfig = "topic.tracking.allow.reset"
 	TopicCreationEnableConfig     = "topic.creation.enable"
@@ -81,6 +84,12 @@ func WorkerConfigDef() *connect.ConfigDef {
 			Doc: "Protocol given out to other workers (http)."}).
 		Define(connect.ConfigKey{Name: AdminListenersConfig, Type: connect.TypeList, Default: nil, Importance: connect.ImportanceLow,
 			Doc: "Listeners for the admin endpoints (/admin/loggers). Unset: served on the regular listeners; empty: admin endpoints disabled."}).
+		Define(connect.ConfigKey{Name: AllowOriginConfig, Type: connect.TypeString, Default: "", Importance: connect.ImportanceLow,
+			Doc: "Value to set the Access-Control-Allow-Origin header to for REST API requests. To enable cross origin access, set this to the domain of the application that should be permitted to access the API, or '*' to allow access from any domain."}).
+		Define(connect.ConfigKey{Name: AllowMethodsConfig, Type: connect.TypeString, Default: "", Importance: connect.ImportanceLow,
+			Doc: "Sets the methods supported for cross origin requests by setting the Access-Control-Allow-Methods header. The default value of the Access-Control-Allow-Methods header allows cross origin requests for GET, POST and HEAD."}).
+		Define(connect.ConfigKey{Name: ResponseHeadersConfig, Type: connect.TypeString, Default: "", Importance: connect.ImportanceLow,
+			Doc: "Rules for REST API HTTP response headers, e.g. \"add X-Frame-Options: DENY, set Cache-Control: no-store\"."}).
 		Define(connect.ConfigKey{Name: TopicTrackingEnableConfig, Type: connect.TypeBoolean, Default: true, Importance: connect.ImportanceLow,
 			Doc: "Enable tracking the set of active topics per connector during runtime."}).
 		Define(connect.ConfigKey{Name: TopicTrackingAllowResetConfig, Type: connect.TypeBoolean, Default: true, Importance: connect.ImportanceLow,
@@ -122,6 +131,10 @@ type WorkerConfig struct {
 	AdvertisedHost string
 	AdvertisedPort int
 
+	AllowOrigin     string
+	AllowMethods    string
+	ResponseHeaders string
+
 	TopicTracking           bool
 	TopicTrackingAllowReset bool
 	TopicCreation           bool
@@ -151,6 +164,9 @@ func ParseWorkerConfig(props map[string]string) (*WorkerConfig, error) {
 		OffsetFile:              c.String(OffsetStorageFileConfig),
 		AdvertisedHost:          c.String(RestAdvertisedHostConfig),
 		AdvertisedPort:          c.Int(RestAdvertisedPortConfig),
+		AllowOrigin:             c.String(AllowOriginConfig),
+		AllowMethods:            c.String(AllowMethodsConfig),
+		ResponseHeaders:         c.String(ResponseHeadersConfig),
 		TopicTracking:           c.Bool(TopicTrackingEnableConfig),
 		TopicTrackingAllowReset: c.Bool(TopicTrackingAllowResetConfig),
 		TopicCreation:           c.Bool(TopicCreationEnableConfig),

@@ -54,7 +54,13 @@ func runStandalone(ctx context.Context, workerFile string, connectorFiles []stri
 
 	// Bind the REST listeners first: the worker id is the advertised
 	// address, which may depend on the bound port.
+	headers, err := rest.ParseHeaderDirectives(cfg.ResponseHeaders)
+	if err != nil {
+		log.Error("Stopping due to error", "file", workerFile, "err", fmt.Errorf("%s: %w", workers.ResponseHeadersConfig, err))
+		return exitConfigError
+	}
 	srvOpts := rest.Options{
+		AllowOrigin: cfg.AllowOrigin, AllowMethods: cfg.AllowMethods, ResponseHeaders: headers,
 		Listeners: cfg.Listeners, AdminListeners: cfg.AdminListeners,
 		TopicTracking: cfg.TopicTracking, TopicTrackingReset: cfg.TopicTrackingAllowReset,
 		Loggers: loggers, Logger: loggers.Logger("runnel.rest.RestServer"),

@@ -29,6 +29,12 @@ type Options struct {
 	TopicTrackingReset bool
 	// RequestTimeout defaults to DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// AllowOrigin and AllowMethods configure CORS, as Kafka's
+	// access.control.allow.origin and access.control.allow.methods.
+	AllowOrigin, AllowMethods string
+	// ResponseHeaders are added to every response
+	// (response.http.headers.config).
+	ResponseHeaders []HeaderDirective
 	// Loggers backs /admin/loggers; nil disables it.
 	Loggers *workers.Loggers
 	Logger  *slog.Logger
@@ -45,6 +51,7 @@ type Server struct {
 	binds   []bind
 	servers []*http.Server
 	addrs   []string
+	admin   []string
 	wg      sync.WaitGroup
 }
 
@@ -77,6 +84,8 @@ func (s *Server) Listen() error {
 		s.binds = append(s.binds, bind{ln: ln, main: main, admin: admin})
 		if main {
 			s.addrs = append(s.addrs, ln.Addr().String())
+		} else {
+			s.admin = append(s.admin, ln.Addr().String())
 		}
 		return nil
 	}
@@ -102,7 +111,7 @@ func (s *Server) Serve(h workers.Herder) {
 	defer s.mu.Unlock()
 	s.herder = h
 	for _, b := range s.binds {
-		srv := &http.Server{Handler: s.handler(b.main, b.admin), ReadHeaderTimeout: 30 * time.Second}
+		srv := &http.Server{Handler: s.withHeaders(s.handler(b.main, b.admin)), ReadHeaderTimeout: 30 * time.Second}
 		s.servers = append(s.servers, srv)
 		ln := b.ln
 		s.wg.Add(1)
@@ -121,6 +130,13 @@ func (s *Server) Addrs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.addrs...)
+}
+
+// AdminAddrs returns the bound addresses of separate admin listeners.
+func (s *Server) AdminAddrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.admin...)
 }
 
 // Close shuts the listeners down, waiting for in-flight requests until ctx
