@@ -195,3 +195,21 @@ func TestSinkRetriableErrorRedeliversBatch(t *testing.T) {
 	}
 	w.waitRunning("rec", 1)
 }
+
+func TestCloseWithPendingAutomaticRestart(t *testing.T) {
+	b := startBroker(t)
+	w := startWorker(t, b, withProps("runnel.task.restart.enable", "true", "runnel.task.restart.backoff.initial.ms", "60000"))
+	expectCode(t, w, "POST", "/connectors", map[string]any{"name": "seq", "config": map[string]string{
+		"connector.class": "sequence-source", "topic": "nums", "fail.at": "0"}}, 201, nil)
+	eventually(t, 20*time.Second, "task FAILED", func() bool {
+		st := w.status("seq")
+		return len(st.Tasks) == 1 && st.Tasks[0].State == "FAILED"
+	})
+	done := make(chan struct{})
+	go func() { w.close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker close hangs while an automatic restart is scheduled")
+	}
+}

@@ -152,7 +152,7 @@ func (h *Standalone) Close(ctx context.Context) error {
 	h.mu.Lock()
 	for _, r := range h.restarts {
 		if r.timer != nil {
-			r.timer.Stop()
+			h.cancelRestart(r)
 		}
 	}
 	h.mu.Unlock()
@@ -298,7 +298,7 @@ func (h *Standalone) taskFailed(id ConnectorTaskID, err error) {
 	r.attempts++
 	h.log.Warn("task failed; restarting it automatically", "task", taskName(id), "in", delay, "attempt", r.attempts, "err", err)
 	if r.timer != nil {
-		r.timer.Stop()
+		h.cancelRestart(r)
 	}
 	h.bg.Add(1)
 	r.timer = time.AfterFunc(delay, func() {
@@ -319,6 +319,15 @@ func (h *Standalone) taskFailed(id ConnectorTaskID, err error) {
 		h.worker.stopTasks([]ConnectorTaskID{id})
 		h.startTasksLocked(id.Connector, []int{id.Task})
 	})
+}
+
+// cancelRestart stops a scheduled automatic restart. A timer stopped before
+// it fired never runs its function, so its wait-group slot is released here.
+func (h *Standalone) cancelRestart(r *restartState) {
+	if r.timer != nil && r.timer.Stop() {
+		h.bg.Done()
+	}
+	r.timer = nil
 }
 
 // background runs fn in a goroutine that ends with the herder.

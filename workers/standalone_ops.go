@@ -156,7 +156,7 @@ func (h *Standalone) DeleteConnector(ctx context.Context, name string) error {
 	for id, r := range h.restarts {
 		if id.Connector == name {
 			if r.timer != nil {
-				r.timer.Stop()
+				h.cancelRestart(r)
 			}
 			delete(h.restarts, id)
 		}
