@@ -233,3 +233,5 @@ func (e engine) sessionSupplier(name string, retention time.Duration) state.Sess
 	}
 	return state.InMemorySessionStore(name, retention)
 }
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
