@@ -120,3 +120,20 @@ func TestHeartbeatActionQuery(t *testing.T) {
 		return n >= 3
 	})
 }
+
+// TestStopDuringSnapshot stops the task while it reads a large table and
+// Poll is not called: Stop must end the reader promptly.
+func TestStopDuringSnapshot(t *testing.T) {
+	h := newHarness(t, nil, map[string]string{keyMaxBatchSize: "100", keyMaxQueueSize: "100"})
+	h.db.Exec(t, `CREATE TABLE big (id int PRIMARY KEY, pad text)`)
+	h.db.Exec(t, `INSERT INTO big SELECT g, repeat('x', 200) FROM generate_series(1, 50000) g`)
+	h.mustStart()
+	if recs, err := h.task.Poll(context.Background()); err != nil || len(recs) == 0 {
+		t.Fatalf("first poll: %d records, %v", len(recs), err)
+	}
+	start := time.Now()
+	h.stop()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+}

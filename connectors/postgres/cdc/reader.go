@@ -45,6 +45,8 @@ type reader struct {
 
 	out   chan []connect.SourceRecord
 	batch []connect.SourceRecord
+	// lastBatch is the size of the previous batch, to size the next one.
+	lastBatch int
 	// batchDue is when a partial batch is handed over even if more data
 	// may follow.
 	batchDue time.Time
@@ -94,7 +96,7 @@ func (r *reader) run(ctx context.Context) error {
 func (r *reader) emit(ctx context.Context, rec connect.SourceRecord, p *position) error {
 	if len(r.batch) == 0 {
 		r.batchDue = time.Now().Add(batchLinger)
-		r.batch = make([]connect.SourceRecord, 0, min(r.cfg.maxBatch, 256))
+		r.batch = make([]connect.SourceRecord, 0, min(r.cfg.maxBatch, max(64, r.lastBatch)))
 	}
 	r.batch = append(r.batch, rec)
 	r.lastCreated = p
@@ -110,6 +112,7 @@ func (r *reader) flushBatch(ctx context.Context) error {
 	if len(r.batch) == 0 {
 		return nil
 	}
+	r.lastBatch = len(r.batch)
 	var tick <-chan time.Time
 	for {
 		select {
