@@ -420,7 +420,9 @@ func (t *sinkTask) commit(ctx context.Context, only []connect.TopicPartition) {
 		}
 	})
 	if commitErr != nil {
-		t.log.Warn("committing consumer offsets failed; will retry at the next commit", "group", t.group, "err", commitErr)
+		if ctx.Err() == nil { // a stop interrupted it: the final commit follows
+			t.log.Warn("committing consumer offsets failed; will retry at the next commit", "group", t.group, "err", commitErr)
+		}
 		return
 	}
 	for topic, ps := range toCommit {
