@@ -247,3 +247,37 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestResumeBetweenRecordsOfOneEvent commits a delete but not its
+// tombstone, and a key change's delete but not its create: after a
+// restart, the events are delivered again in full rather than cut short.
+func TestResumeBetweenRecordsOfOneEvent(t *testing.T) {
+	h := newHarness(t, nil, map[string]string{keySnapshotMode: "no_data"})
+	h.db.Exec(t, `CREATE TABLE t (id int PRIMARY KEY)`)
+	h.mustStart()
+	h.db.Exec(t, `INSERT INTO t VALUES (1), (2)`)
+	h.db.Exec(t, `DELETE FROM t WHERE id = 1`)
+	recs := h.pollN(4) // c, c, d, tombstone
+	if recs[3].Value != nil {
+		t.Fatalf("want a tombstone last: %s", describe(recs))
+	}
+	h.ack(recs[:3]) // the delete, not its tombstone
+	h.stop()
+	h.mustStart()
+	again := h.pollN(2)
+	if op := field(t, again[0].Value, "op"); op != "d" || again[1].Value != nil || field(t, again[1].Key, "id") != int32(1) {
+		t.Fatalf("after restart: %s, want the delete and its tombstone again", describe(again))
+	}
+	h.ack(again)
+
+	h.db.Exec(t, `UPDATE t SET id = 3 WHERE id = 2`)
+	recs = h.pollN(3) // delete of key 2, its tombstone, create of key 3
+	h.ack(recs[:2])
+	h.stop()
+	h.mustStart()
+	again = h.pollN(3)
+	ops := []any{field(t, again[0].Value, "op"), again[1].Value, field(t, again[2].Value, "op")}
+	if ops[0] != "d" || ops[1] != nil || ops[2] != "c" || field(t, again[2].Key, "id") != int32(3) {
+		t.Fatalf("after restart: %s, want the whole key change again", describe(again))
+	}
+}

@@ -279,7 +279,7 @@ func TestUnwrapRealEvents(t *testing.T) {
 	}{{"c", "false", "a"}, {"d", "true", nil}} {
 		v := out[i].Value
 		if field(t, v, "id") != int32(1) || field(t, v, "name") != want.name || field(t, v, "__op") != want.op ||
-			field(t, v, "__deleted") != want.deleted || field(t, v, "__table") != "t" || field(t, v, "__lsn") != recs[i].SourceOffset[offLSN] {
+			field(t, v, "__deleted") != want.deleted || field(t, v, "__table") != "t" || field(t, v, "__lsn") != field(t, recs[i].Value, "source", "lsn") {
 			t.Errorf("record %d: %v", i, v)
 		}
 	}

@@ -471,6 +471,25 @@ func (r *reader) eventPosition(lsn uint64, msgType string) *position {
 	return p
 }
 
+// partialPosition is the offset of the records of an event that come
+// before its last record (a delete before its tombstone; the delete and
+// tombstone of a primary key change before the create): the position just
+// before the event. A restart after only some of them were committed
+// replays the whole event instead of skipping its remaining records.
+func (r *reader) partialPosition(p *position) *position {
+	q := *p
+	q.offset = nil
+	if q.events > 1 {
+		q.events--
+	} else {
+		// No earlier event at this LSN: name the byte before it, where no
+		// WAL record can start, with no event count ("everything up to
+		// here").
+		q.lsn, q.events = q.lsn-1, 0
+	}
+	return &q
+}
+
 // eventSource builds the source block of a streamed event.
 func (r *reader) eventSource(t *table, p *position) (*data.Struct, error) {
 	s := data.NewStruct(sourceSchema)
@@ -630,11 +649,12 @@ func (r *reader) emitUpdate(ctx context.Context, t *table, lsn uint64, m *rowMes
 		if err := createHeaders.Add("__debezium.oldkey", t.keySchema, oldKey); err != nil {
 			return err
 		}
-		if err := r.emit(ctx, r.record(t, oldKey, del, p, delHeaders), p); err != nil {
+		partial := r.partialPosition(p)
+		if err := r.emit(ctx, r.record(t, oldKey, del, partial, delHeaders), partial); err != nil {
 			return err
 		}
 		if r.cfg.tombstones {
-			if err := r.emit(ctx, r.record(t, oldKey, nil, p, delHeaders), p); err != nil {
+			if err := r.emit(ctx, r.record(t, oldKey, nil, partial, delHeaders), partial); err != nil {
 				return err
 			}
 		}
@@ -669,13 +689,14 @@ func (r *reader) emitDelete(ctx context.Context, t *table, lsn uint64, m *rowMes
 	if err != nil {
 		return err
 	}
-	if err := r.emit(ctx, r.record(t, key, env, p, nil), p); err != nil {
+	if !r.cfg.tombstones || key == nil {
+		return r.emit(ctx, r.record(t, key, env, p, nil), p)
+	}
+	partial := r.partialPosition(p)
+	if err := r.emit(ctx, r.record(t, key, env, partial, nil), partial); err != nil {
 		return err
 	}
-	if r.cfg.tombstones && key != nil {
-		return r.emit(ctx, r.record(t, key, nil, p, nil), p)
-	}
-	return nil
+	return r.emit(ctx, r.record(t, key, nil, p, nil), p)
 }
 
 func (r *reader) onTruncate(ctx context.Context, lsn uint64, m *pglogrepl.TruncateMessage) error {
