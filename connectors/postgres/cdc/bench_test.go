@@ -201,7 +201,7 @@ func BenchmarkRawPgoutput(b *testing.B) {
 		b.Fatal(err)
 	}
 	if err := pglogrepl.StartReplication(ctx, repl, cfg.slotName, pglogrepl.LSN(start), pglogrepl.StartReplicationOptions{
-		Mode: pglogrepl.LogicalReplication, PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(cfg.publication)}}); err != nil {
+		Mode: pglogrepl.LogicalReplication, PluginArgs: []string{"proto_version '1'", "publication_names " + quoteLiteral(pgx.Identifier{cfg.publication}.Sanitize())}}); err != nil {
 		b.Fatal(err)
 	}
 	var copyTotal, cdcTotal time.Duration

@@ -122,7 +122,7 @@ func ConfigDef() *connect.ConfigDef {
 		Doc: "Name of the logical replication slot; created if absent. It must be unique per connector and database."})
 	d.Define(connect.ConfigKey{Name: keySlotDropOnStop, Type: connect.TypeBoolean, Default: false, Importance: connect.ImportanceLow, Group: gRepl, OrderInGroup: 3,
 		Doc: "Drop the replication slot when the task stops (for tests; a dropped slot loses the changes made while the connector is down)."})
-	d.Define(connect.ConfigKey{Name: keyPublicationName, Type: connect.TypeString, Default: "dbz_publication", Validator: slotNameValidator(), Importance: connect.ImportanceMedium, Group: gRepl, OrderInGroup: 4,
+	d.Define(connect.ConfigKey{Name: keyPublicationName, Type: connect.TypeString, Default: "dbz_publication", Validator: connect.NonEmptyString(), Importance: connect.ImportanceMedium, Group: gRepl, OrderInGroup: 4,
 		Doc: "Name of the publication the pgoutput plugin streams."})
 	d.Define(connect.ConfigKey{Name: keyPublicationMode, Type: connect.TypeString, Default: pubAllTables,
 		Validator: connect.ValidString(pubAllTables, pubDisabled, pubFiltered, pubNoTables), Importance: connect.ImportanceLow, Group: gRepl, OrderInGroup: 5,

@@ -137,3 +137,13 @@ func TestStopDuringSnapshot(t *testing.T) {
 		t.Errorf("Stop took %v", d)
 	}
 }
+
+func TestMixedCasePublicationName(t *testing.T) {
+	h := newHarness(t, nil, map[string]string{keySnapshotMode: "no_data", keyPublicationName: "My Pub"})
+	h.db.Exec(t, `CREATE TABLE t (id int PRIMARY KEY)`)
+	h.mustStart()
+	h.db.Exec(t, `INSERT INTO t VALUES (1)`)
+	if ids := rowIDs(t, h.pollN(1)); len(ids[1]) != 1 {
+		t.Fatalf("got %v", ids)
+	}
+}

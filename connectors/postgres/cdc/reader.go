@@ -171,7 +171,7 @@ func (r *reader) sendStatus() error {
 // the slot (a crashed worker whose connection the server has not noticed
 // yet) still holds it.
 func (r *reader) startReplication(ctx context.Context) error {
-	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(r.cfg.publication)}
+	args := []string{"proto_version '1'", "publication_names " + quoteLiteral(pgx.Identifier{r.cfg.publication}.Sanitize())}
 	wait := time.Second
 	deadline := time.Now().Add(90 * time.Second)
 	for {
