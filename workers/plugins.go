@@ -5,6 +5,7 @@ import (
 	"github.com/runnel-dev/runnel/connect/convert"
 	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/runnel-dev/runnel/connectors/file"
+	"github.com/runnel-dev/runnel/connectors/postgres"
 	"github.com/runnel-dev/runnel/connectors/testconn"
 )
 
@@ -19,6 +20,9 @@ func BuiltinPlugins(convs *convert.Registry, xforms *transforms.Registry, extra 
 		return nil, err
 	}
 	if err := r.Add(testconn.Plugins(nil)...); err != nil {
+		return nil, err
+	}
+	if err := r.Add(postgres.Plugins()...); err != nil {
 		return nil, err
 	}
 	if convs != nil {

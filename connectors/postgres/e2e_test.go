@@ -11,7 +11,6 @@ import (
 	"github.com/runnel-dev/runnel/broker"
 	"github.com/runnel-dev/runnel/connect/convert"
 	"github.com/runnel-dev/runnel/connect/transforms"
-	"github.com/runnel-dev/runnel/connectors/postgres"
 	"github.com/runnel-dev/runnel/internal/pgtest"
 	"github.com/runnel-dev/runnel/workers"
 )
@@ -45,7 +44,7 @@ func TestEndToEndThroughWorker(t *testing.T) {
 	}
 	convs := convert.NewRegistry()
 	xforms := transforms.NewRegistry()
-	plugins, err := workers.BuiltinPlugins(convs, xforms, postgres.Plugins()...)
+	plugins, err := workers.BuiltinPlugins(convs, xforms)
 	if err != nil {
 		t.Fatal(err)
 	}
