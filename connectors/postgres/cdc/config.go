@@ -33,6 +33,7 @@ const (
 	keyTableExclude      = "table.exclude.list"
 	keyColumnInclude     = "column.include.list"
 	keyColumnExclude     = "column.exclude.list"
+	keyMessageKeyColumns = "message.key.columns"
 	keySnapshotMode      = "snapshot.mode"
 	keySnapshotFetchSize = "snapshot.fetch.size"
 	keyHeartbeatInterval = "heartbeat.interval.ms"
@@ -142,6 +143,8 @@ func ConfigDef() *connect.ConfigDef {
 		Doc: "Comma-separated regular expressions matching fully-qualified columns (schema.table.column) to include in values."})
 	d.Define(connect.ConfigKey{Name: keyColumnExclude, Type: connect.TypeString, Default: nil, Validator: connect.OrNull(regexListValidator()), Importance: connect.ImportanceLow, Group: gFilter, OrderInGroup: 6,
 		Doc: "Comma-separated regular expressions matching fully-qualified columns to leave out of values."})
+	d.Define(connect.ConfigKey{Name: keyMessageKeyColumns, Type: connect.TypeString, Default: nil, Validator: connect.OrNull(keyColumnsValidator()), Importance: connect.ImportanceLow, Group: gFilter, OrderInGroup: 7,
+		Doc: "Columns to use as the record key instead of the primary key: <table regex>:<column>,<column>;<table regex>:... (for example public.orders:customer_id,order_no)."})
 
 	d.Define(connect.ConfigKey{Name: keySnapshotMode, Type: connect.TypeString, Default: snapInitial,
 		Validator: connect.ValidString(snapInitial, snapNoData, snapNever, snapInitialOnly, snapAlways, snapWhenNeeded), Importance: connect.ImportanceMedium, Group: gEvents, OrderInGroup: 1,
@@ -298,6 +301,7 @@ type config struct {
 	publicationMode  string
 	statusInterval   time.Duration
 	filter           *tableFilter
+	keyColumns       keyColumnRules
 	snapshotMode     string
 	heartbeat        time.Duration
 	heartbeatQuery   string
@@ -320,7 +324,7 @@ type config struct {
 // unsupportedKeys are Debezium PostgreSQL settings this connector does not
 // implement; Start logs them so that nobody relies on them unknowingly.
 var unsupportedKeys = []string{
-	"message.key.columns", "provide.transaction.metadata", "signal.data.collection", "signal.enabled.channels",
+	"provide.transaction.metadata", "signal.data.collection", "signal.enabled.channels",
 	"snapshot.select.statement.overrides", "snapshot.include.collection.list", "snapshot.isolation.mode",
 	"hstore.handling.mode", "schema.name.adjustment.mode", "field.name.adjustment.mode", "slot.stream.params",
 	"publish.via.partition.root", "read.only", "lsn.flush.mode", "converters", "event.processing.failure.handling.mode",
@@ -381,6 +385,9 @@ func parseConfig(props map[string]string) (*config, error) {
 		moneyDigits: c.Int(keyMoneyDigits), maxBatch: c.Int(keyMaxBatchSize), maxQueue: c.Int(keyMaxQueueSize),
 		pollInterval: time.Duration(c.Int(keyPollInterval)) * time.Millisecond, fetchSize: c.Int(keySnapshotFetchSize),
 	}
+	if cfg.keyColumns, err = parseKeyColumns(c.String(keyMessageKeyColumns)); err != nil {
+		return nil, connect.InvalidValueError(keyMessageKeyColumns, c.String(keyMessageKeyColumns), err.Error())
+	}
 	if cfg.snapshotMode == snapNever {
 		cfg.snapshotMode = snapNoData
 	}
@@ -393,4 +400,73 @@ func parseConfig(props map[string]string) (*config, error) {
 		return nil, connect.InvalidValueError(keyMaxQueueSize, cfg.maxQueue, "must be at least max.batch.size ("+strconv.Itoa(cfg.maxBatch)+")")
 	}
 	return cfg, nil
+}
+
+// keyColumnRules is message.key.columns: per table pattern, the columns
+// that make up the record key.
+type keyColumnRules []keyColumnRule
+
+type keyColumnRule struct {
+	table   *regexp.Regexp
+	columns []string
+}
+
+func keyColumnsValidator() connect.Validator {
+	return connect.ValidatorFunc("<table regex>:<columns>;...", func(name string, v any) error {
+		if _, err := parseKeyColumns(v.(string)); err != nil {
+			return connect.InvalidValueError(name, v, err.Error())
+		}
+		return nil
+	})
+}
+
+func parseKeyColumns(s string) (keyColumnRules, error) {
+	var out keyColumnRules
+	for _, entry := range strings.Split(s, ";") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		i := strings.LastIndex(entry, ":")
+		if i <= 0 || i == len(entry)-1 {
+			return nil, fmt.Errorf("entry %q must look like <table regex>:<column>,<column>", entry)
+		}
+		re, err := regexp.Compile(`(?i)^(?:` + strings.TrimSpace(entry[:i]) + `)$`)
+		if err != nil {
+			return nil, fmt.Errorf("entry %q: %v", entry, err)
+		}
+		var cols []string
+		for _, c := range strings.Split(entry[i+1:], ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				cols = append(cols, c)
+			}
+		}
+		out = append(out, keyColumnRule{table: re, columns: cols})
+	}
+	return out, nil
+}
+
+// forTable returns the key columns of schema.table, or nil to use the
+// primary key. Naming a column the table lacks is an error.
+func (r keyColumnRules) forTable(schema, table string, cols []catalogColumn) (map[string]bool, error) {
+	for _, rule := range r {
+		if !rule.table.MatchString(schema + "." + table) {
+			continue
+		}
+		out := map[string]bool{}
+		for _, want := range rule.columns {
+			found := false
+			for _, c := range cols {
+				if c.name == want {
+					found = true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("message.key.columns names column %q, which table %s.%s does not have", want, schema, table)
+			}
+			out[want] = true
+		}
+		return out, nil
+	}
+	return nil, nil
 }

@@ -151,6 +151,15 @@ func checkTables(ctx context.Context, conn *pgx.Conn, c *config, tables []captur
 		}
 	}
 	for _, t := range tables {
+		if len(c.keyColumns) > 0 {
+			cols, err := readCatalogColumns(ctx, conn, t.oid)
+			if err != nil {
+				return err
+			}
+			if _, err := c.keyColumns.forTable(t.schema, t.name, cols); err != nil {
+				return err
+			}
+		}
 		if !t.canSelect {
 			return fmt.Errorf("user %q cannot read table %s.%s: GRANT SELECT ON %s TO %s", c.user, t.schema, t.name,
 				pgx.Identifier{t.schema, t.name}.Sanitize(), pgx.Identifier{c.user}.Sanitize())

@@ -147,3 +147,26 @@ func TestMixedCasePublicationName(t *testing.T) {
 		t.Fatalf("got %v", ids)
 	}
 }
+
+func TestMessageKeyColumns(t *testing.T) {
+	h := newHarness(t, nil, map[string]string{keySnapshotMode: "no_data", keyMessageKeyColumns: "public\\.nopk:code,region"})
+	h.db.Exec(t, `CREATE TABLE nopk (code text, region text, qty int)`)
+	h.db.Exec(t, `CREATE TABLE withpk (id int PRIMARY KEY)`)
+	h.mustStart()
+	h.db.Exec(t, `INSERT INTO nopk VALUES ('a', 'eu', 1)`)
+	h.db.Exec(t, `INSERT INTO withpk VALUES (7)`)
+	recs := h.pollN(2)
+	k := recs[0].Key
+	if field(t, k, "code") != "a" || field(t, k, "region") != "eu" || len(recs[0].KeySchema.Fields()) != 2 {
+		t.Errorf("custom key = %v (%v)", k, recs[0].KeySchema.Fields())
+	}
+	if field(t, recs[1].Key, "id") != int32(7) {
+		t.Errorf("other tables keep their primary key: %v", recs[1].Key)
+	}
+
+	bad := newHarness(t, nil, map[string]string{keySnapshotMode: "no_data", keyMessageKeyColumns: "public.withpk:nope"})
+	bad.db.Exec(t, `CREATE TABLE withpk (id int PRIMARY KEY)`)
+	if err := bad.start(); err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "message.key.columns") {
+		t.Errorf("Start with a key column the table lacks: %v", err)
+	}
+}

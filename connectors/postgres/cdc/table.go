@@ -137,8 +137,16 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 	kb := data.StructBuilder().Name(recordPrefix + ".Key")
 	hasKey := false
 	var skipped []string
+	custom, err := b.cfg.keyColumns.forTable(schema, name, cols)
+	if err != nil {
+		return nil, err
+	}
 	for _, cc := range cols {
-		c := &column{name: cc.name, oid: cc.oid, typmod: cc.typmod, optional: !cc.notNull, key: cc.pk}
+		isKey := cc.pk
+		if custom != nil {
+			isKey = custom[cc.name]
+		}
+		c := &column{name: cc.name, oid: cc.oid, typmod: cc.typmod, optional: !cc.notNull, key: isKey}
 		cd := codecFor(b.types, cc.oid, cc.typmod, b.cfg)
 		if cd == nil {
 			if c.key {
@@ -175,9 +183,10 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 			vb.Field(cc.name, fs)
 		}
 		if c.key {
-			// Key columns are never null, whatever the catalog says.
+			// Primary key columns are never null, whatever the catalog
+			// says; message.key.columns may name nullable ones.
 			ks := fs
-			if ks.Optional() {
+			if ks.Optional() && custom == nil {
 				kfb := cd.build()
 				if v := defaultValue(cd, cc.defaultExpr); v != nil {
 					kfb.Default(v)
@@ -195,7 +204,6 @@ func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, c
 		b.log.Warn("columns of unsupported types are left out of change events; set include.unknown.datatypes=true to send them as bytes",
 			"table", t.String(), "columns", strings.Join(skipped, ", "))
 	}
-	var err error
 	if t.valueSchema, err = vb.Optional().Build(); err != nil {
 		return nil, fmt.Errorf("table %s: %w", t, err)
 	}
