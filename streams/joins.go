@@ -178,11 +178,16 @@ func (p *joinProc[K, V, KT, VT, VR]) Init(ctx topology.ProcessorContext[K, VR]) 
 }
 
 func (p *joinProc[K, V, KT, VT, VR]) Process(rec topology.Record[K, V]) error {
-	valueNull := p.valueNull != nil && p.valueNull(rec.Value)
+	// A null value is dropped before the key mapper sees it (Kafka calls
+	// the mapper first, and a mapper reading the value would fail).
+	if p.valueNull != nil && p.valueNull(rec.Value) {
+		logSkip(p.ctx, "Skipping record due to null join key or value.")
+		return nil
+	}
 	mapped := p.keyMapper(rec.Key, rec.Value)
 	mappedNull := p.mappedNul != nil && p.mappedNul(mapped)
-	keepNullKey := p.left && p.keyNull != nil && p.keyNull(rec.Key) && !valueNull
-	if !keepNullKey && (mappedNull || valueNull) {
+	keepNullKey := p.left && p.keyNull != nil && p.keyNull(rec.Key)
+	if mappedNull && !keepNullKey {
 		logSkip(p.ctx, "Skipping record due to null join key or value.")
 		return nil
 	}
