@@ -421,7 +421,7 @@ func (r *reader) onRelation(ctx context.Context, m *pglogrepl.RelationMessage) e
 	if err := r.sb.types.load(ctx, r.meta, oids); err != nil {
 		return err
 	}
-	t, err := r.sb.build(m.RelationID, m.Namespace, m.RelationName, m.ReplicaIdentity, cols)
+	t, err := r.sb.build(m.RelationID, m.Namespace, m.RelationName, cols)
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func (r *reader) snapshot(ctx context.Context) (err error) {
 		if err := r.sb.types.load(ctx, conn, oids); err != nil {
 			return fmt.Errorf("snapshot: %w", err)
 		}
-		t, err := r.sb.build(ct.oid, ct.schema, ct.name, ct.replIdent, cols)
+		t, err := r.sb.build(ct.oid, ct.schema, ct.name, cols)
 		if err != nil {
 			return fmt.Errorf("snapshot: %w", err)
 		}

@@ -31,15 +31,14 @@ type column struct {
 
 // table is a captured table with its Debezium schemas.
 type table struct {
-	oid             uint32
-	schema, name    string
-	topic           string
-	replicaIdentity byte // d(efault), f(ull), i(ndex), n(othing)
-	columns         []*column
-	keySchema       *data.Schema // nil when the table has no primary key
-	valueSchema     *data.Schema
-	envelope        *data.Schema
-	env             envelopeFields
+	oid          uint32
+	schema, name string
+	topic        string
+	columns      []*column
+	keySchema    *data.Schema // nil when the table has no primary key
+	valueSchema  *data.Schema
+	envelope     *data.Schema
+	env          envelopeFields
 	// schemaAny and nameAny are the names, boxed once for source blocks.
 	schemaAny, nameAny any
 }
@@ -129,8 +128,8 @@ type schemaBuilder struct {
 
 // build makes a table from the column list (from a pgoutput Relation
 // message, or from the catalog for a snapshot) and catalog facts.
-func (b *schemaBuilder) build(oid uint32, schema, name string, replIdent byte, cols []catalogColumn) (*table, error) {
-	t := &table{oid: oid, schema: schema, name: name, replicaIdentity: replIdent,
+func (b *schemaBuilder) build(oid uint32, schema, name string, cols []catalogColumn) (*table, error) {
+	t := &table{oid: oid, schema: schema, name: name,
 		topic: topicName(b.cfg.topicPrefix, schema, name)}
 	recordPrefix := b.cfg.topicPrefix + "." + schema + "." + name
 	vb := data.StructBuilder().Name(recordPrefix + ".Value")
@@ -338,7 +337,6 @@ func topicName(prefix, schema, table string) string {
 type capturedTable struct {
 	oid          uint32
 	schema, name string
-	replIdent    byte
 	canSelect    bool
 }
 
@@ -358,7 +356,6 @@ func listCapturedTables(ctx context.Context, conn *pgx.Conn, f *tableFilter) ([]
 		var t capturedTable
 		var ident string
 		err := r.Scan(&t.oid, &t.schema, &t.name, &ident, &t.canSelect)
-		t.replIdent = ident[0]
 		return t, err
 	})
 	if err != nil {
