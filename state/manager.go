@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -56,6 +57,9 @@ type Manager struct {
 	listener    RestoreListener
 	plan        memoryPlan
 	batchBudget int64
+
+	// unsynced is set by commits that Sync has not made durable yet.
+	unsynced atomic.Bool
 
 	mu     sync.Mutex
 	tasks  map[TaskID]*taskState
@@ -285,18 +289,36 @@ func (m *Manager) lookup(id TaskID) *taskState {
 	return m.tasks[id]
 }
 
-// Commit makes a task's writes since its last commit durable in one
-// Pebble batch, together with the changelog position each store now
-// reflects: offsets maps a store name to the offset after the last
-// changelog record of that store that the broker acknowledged. Call it
-// after the task's stores are flushed and its changelog records are
-// acknowledged. Stores missing from offsets keep their checkpoint.
+// Commit applies a task's writes since its last commit in one Pebble
+// batch, together with the changelog position each store now reflects:
+// offsets maps a store name to the offset after the last changelog record
+// of that store that the broker acknowledged. Call it after the task's
+// stores are flushed and its changelog records are acknowledged, and Sync
+// after the commits of a round. Stores missing from offsets keep their
+// checkpoint.
 func (m *Manager) Commit(id TaskID, offsets map[string]int64) error {
 	ts := m.lookup(id)
 	if ts == nil {
 		return nil
 	}
 	return ts.commit(offsets)
+}
+
+// Sync makes every commit so far durable with one sync of the write-ahead
+// log. Pebble keeps unsynced log records in memory until a block fills,
+// so without it a killed process would lose recent commits (restoration
+// would then replay more of the changelog, never lose data). The runtime
+// calls it once per commit of a thread, after committing its tasks and
+// before committing their input offsets.
+func (m *Manager) Sync() error {
+	if !m.unsynced.Swap(false) {
+		return nil
+	}
+	if err := m.db.LogData(nil, pebble.Sync); err != nil {
+		m.unsynced.Store(true)
+		return fmt.Errorf("state: syncing %s: %w", m.dir, err)
+	}
+	return nil
 }
 
 // Abort drops a task's writes since its last commit (a dirty close, or a

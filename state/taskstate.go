@@ -144,10 +144,11 @@ func (ts *taskState) pendingBytes() int64 {
 	return int64(ts.batch.Len())
 }
 
-// commit applies the batch and the new checkpoints. Writes are not synced:
-// the WAL reaches the OS at once, so a killed process loses nothing; after
-// a power loss Pebble recovers a prefix of the commits, each with its own
-// checkpoint, and restoration replays the rest of the changelog.
+// commit applies the batch and the new checkpoints, without waiting for
+// the disk: Manager.Sync makes every commit so far durable with one WAL
+// sync. Whatever a crash loses of unsynced commits, Pebble recovers a
+// prefix of them, each consistent with its own checkpoint, and
+// restoration replays the rest of the changelog.
 func (ts *taskState) commit(offsets map[string]int64) error {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -169,6 +170,7 @@ func (ts *taskState) commit(offsets map[string]int64) error {
 	if err := ts.m.db.Apply(ts.batch, pebble.NoSync); err != nil {
 		return fmt.Errorf("task %s: committing state: %w", ts.id, err)
 	}
+	ts.m.unsynced.Store(true)
 	ts.renewLocked()
 	return nil
 }

@@ -71,7 +71,7 @@ func (e *topologyEngine) Checkpoint(context.Context) error {
 }
 
 // checkpointTasks commits the stores of tasks after the thread's output
-// was acknowledged.
+// was acknowledged, then syncs the state database once for all of them.
 func (t *streamThread) checkpointTasks(ctx context.Context, tasks []*streamTask) error {
 	for _, task := range tasks {
 		if !task.initialized {
@@ -82,6 +82,9 @@ func (t *streamThread) checkpointTasks(ctx context.Context, tasks []*streamTask)
 				return fmt.Errorf("task %s: %w", task.name, err)
 			}
 		}
+	}
+	if err := t.rt.state.Sync(); err != nil {
+		return fmt.Errorf("committing state: %w", err)
 	}
 	return nil
 }
