@@ -35,7 +35,7 @@ func isNilWord[T any](v T) bool {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&v)) == nil
 }
 
-// change is what KTable processors forward to each other (Kafka's
+// tableChange is what KTable processors forward to each other (Kafka's
 // Change): the new value and, when the downstream asked for it, the old
 // one. A missing value is null: a delete (new) or an insert (old).
 type tableChange[V any] struct {
@@ -44,7 +44,7 @@ type tableChange[V any] struct {
 	isLatest       bool
 }
 
-// optional is a table source's value: absent for a tombstone.
+// tableValue is a table source's value: absent for a tombstone.
 type tableValue[V any] struct {
 	v  V
 	ok bool
@@ -154,19 +154,4 @@ func (s changeSerde[V]) Deserialize(topic string, b []byte) (tableChange[V], err
 		}
 	}
 	return c, nil
-}
-
-// Timestamped store values use Kafka's ValueAndTimestamp layout: an
-// 8-byte big-endian timestamp, then the value bytes.
-
-func appendTimestamped(dst []byte, ts int64, value []byte) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, uint64(ts))
-	return append(dst, value...)
-}
-
-func splitTimestamped(b []byte) (ts int64, value []byte, err error) {
-	if len(b) < 8 {
-		return 0, nil, fmt.Errorf("timestamped value has %d bytes, expected at least 8", len(b))
-	}
-	return int64(binary.BigEndian.Uint64(b)), b[8:], nil
 }

@@ -206,11 +206,7 @@ func (p *streamAggregateProc[K, V, VA]) Process(rec topology.Record[K, V]) error
 		logSkip(p.ctx, "Skipping record due to null key or value.")
 		return nil
 	}
-	kb, err := p.store.keyBytes(rec.Key)
-	if err != nil {
-		return err
-	}
-	old, oldTs, found, err := p.store.getTS(kb)
+	old, oldTs, found, err := p.store.get(rec.Key)
 	if err != nil {
 		return err
 	}
@@ -240,7 +236,7 @@ func (p *streamAggregateProc[K, V, VA]) Process(rec topology.Record[K, V]) error
 	}
 	c.newV = agg
 	c.hasNew = p.aggNull == nil || !p.aggNull(agg)
-	if err := p.store.write(kb, rec.Key, agg, c.hasNew, ts, rec.Headers); err != nil {
+	if err := p.store.write(rec.Key, agg, c.hasNew, ts); err != nil {
 		return err
 	}
 	if p.cached {
@@ -520,11 +516,7 @@ func (p *tableAggregateProc[K, V, VA]) Process(rec topology.Record[K, tableChang
 	if p.keyNull != nil && p.keyNull(rec.Key) {
 		return fmt.Errorf("record key for the KTable aggregate with store %s should not be null", p.a.storeName)
 	}
-	kb, err := p.store.keyBytes(rec.Key)
-	if err != nil {
-		return err
-	}
-	oldAgg, oldTs, found, err := p.store.getTS(kb)
+	oldAgg, oldTs, found, err := p.store.get(rec.Key)
 	if err != nil {
 		return err
 	}
@@ -560,7 +552,7 @@ func (p *tableAggregateProc[K, V, VA]) Process(rec topology.Record[K, tableChang
 		}
 		have = p.present(agg)
 	}
-	if err := p.store.write(kb, rec.Key, agg, have, ts, rec.Headers); err != nil {
+	if err := p.store.write(rec.Key, agg, have, ts); err != nil {
 		return err
 	}
 	if p.cached {

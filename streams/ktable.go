@@ -222,11 +222,7 @@ func (p *tableSourceProc[K, VIn, V]) Process(rec topology.Record[K, VIn]) error 
 	if p.store == nil {
 		return p.ctx.Forward(topology.Record[K, tableChange[V]]{Key: rec.Key, Value: out, Timestamp: rec.Timestamp, Headers: rec.Headers})
 	}
-	kb, err := p.store.keyBytes(rec.Key)
-	if err != nil {
-		return err
-	}
-	old, oldTs, found, err := p.store.getTS(kb)
+	old, oldTs, found, err := p.store.get(rec.Key)
 	if err != nil {
 		return err
 	}
@@ -236,7 +232,7 @@ func (p *tableSourceProc[K, VIn, V]) Process(rec topology.Record[K, VIn]) error 
 				"old_timestamp", oldTs, "new_timestamp", rec.Timestamp, "topic", meta.Topic, "partition", meta.Partition, "offset", meta.Offset)
 		}
 	}
-	if err := p.store.write(kb, rec.Key, v, ok, rec.Timestamp, rec.Headers); err != nil {
+	if err := p.store.write(rec.Key, v, ok, rec.Timestamp); err != nil {
 		return err
 	}
 	if p.cached {
@@ -421,14 +417,10 @@ func (p *tableFilterProc[K, V]) Process(rec topology.Record[K, tableChange[V]]) 
 	c := rec.Value
 	out := tableChange[V]{isLatest: c.isLatest}
 	out.newV, out.hasNew = p.f.keep(rec.Key, c.newV, c.hasNew)
-	var kb []byte
 	if p.f.sendOld {
 		if p.store != nil {
 			var err error
-			if kb, err = p.store.keyBytes(rec.Key); err != nil {
-				return err
-			}
-			if out.oldV, _, out.hasOld, err = p.store.getTS(kb); err != nil {
+			if out.oldV, _, out.hasOld, err = p.store.get(rec.Key); err != nil {
 				return err
 			}
 		} else {
@@ -441,7 +433,7 @@ func (p *tableFilterProc[K, V]) Process(rec topology.Record[K, tableChange[V]]) 
 	if p.store == nil {
 		return p.ctx.Forward(topology.Record[K, tableChange[V]]{Key: rec.Key, Value: out, Timestamp: rec.Timestamp, Headers: rec.Headers})
 	}
-	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp, rec.Headers); err != nil {
+	if err := p.store.write(rec.Key, out.newV, out.hasNew, rec.Timestamp); err != nil {
 		return err
 	}
 	if p.cached {
@@ -452,18 +444,6 @@ func (p *tableFilterProc[K, V]) Process(rec topology.Record[K, tableChange[V]]) 
 }
 
 func (p *tableFilterProc[K, V]) Close() error { return nil }
-
-// putOrDelete writes a table row (or deletes it when absent); kb may be
-// nil, then the key is serialized here.
-func putOrDelete[K, V any](s *timestampedKV[K, V], kb []byte, k K, v V, present bool, ts int64, headers topology.Headers) error {
-	if kb == nil {
-		var err error
-		if kb, err = s.keyBytes(k); err != nil {
-			return err
-		}
-	}
-	return s.write(kb, k, v, present, ts, headers)
-}
 
 // TableMapValues maps each row's value (KTable#mapValues); a deleted row
 // stays deleted. Options: Named, Materialized[K, VR] (with a StoreName,
@@ -574,14 +554,10 @@ func (p *tableMapValuesProc[K, V, VR]) Process(rec topology.Record[K, tableChang
 	if c.hasNew {
 		out.newV, out.hasNew = p.mv.fn(rec.Key, c.newV), true
 	}
-	var kb []byte
 	if p.mv.sendOld {
 		if p.store != nil {
 			var err error
-			if kb, err = p.store.keyBytes(rec.Key); err != nil {
-				return err
-			}
-			if out.oldV, _, out.hasOld, err = p.store.getTS(kb); err != nil {
+			if out.oldV, _, out.hasOld, err = p.store.get(rec.Key); err != nil {
 				return err
 			}
 		} else if c.hasOld {
@@ -591,7 +567,7 @@ func (p *tableMapValuesProc[K, V, VR]) Process(rec topology.Record[K, tableChang
 	if p.store == nil {
 		return p.ctx.Forward(topology.Record[K, tableChange[VR]]{Key: rec.Key, Value: out, Timestamp: rec.Timestamp, Headers: rec.Headers})
 	}
-	if err := putOrDelete(p.store, kb, rec.Key, out.newV, out.hasNew, rec.Timestamp, rec.Headers); err != nil {
+	if err := p.store.write(rec.Key, out.newV, out.hasNew, rec.Timestamp); err != nil {
 		return err
 	}
 	if p.cached {
