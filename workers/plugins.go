@@ -6,14 +6,28 @@ import (
 	"github.com/runnel-dev/runnel/connect/transforms"
 	"github.com/runnel-dev/runnel/connectors/file"
 	"github.com/runnel-dev/runnel/connectors/postgres"
+	"github.com/runnel-dev/runnel/connectors/postgres/cdc/unwrap"
 	"github.com/runnel-dev/runnel/connectors/testconn"
 )
 
+// BuiltinTransforms returns the transformation registry bundled with
+// Runnel: Kafka's SMTs and predicates plus Debezium's
+// ExtractNewRecordState, which lives beside the CDC connector.
+func BuiltinTransforms() *transforms.Registry {
+	r := transforms.NewRegistry()
+	unwrap.Register(r)
+	return r
+}
+
 // BuiltinPlugins returns a registry of the plugins bundled with Runnel:
-// the file connectors, the test connectors, and the converters,
+// the file, PostgreSQL (sink, polling source) and test connectors, and the converters,
 // transformations and predicates of convs and xforms (listed by
 // GET /connector-plugins?connectorsOnly=false). extra plugins are added
 // after them.
+//
+// The CDC connector (connectors/postgres/cdc) is not listed here: its
+// tests run real workers, so it cannot be imported by this package; the
+// connect-worker command passes cdc.Plugin() as an extra plugin.
 func BuiltinPlugins(convs *convert.Registry, xforms *transforms.Registry, extra ...connect.Plugin) (*connect.Plugins, error) {
 	r := connect.NewPlugins()
 	if err := r.Add(file.Plugins()...); err != nil {

@@ -92,7 +92,7 @@ func NewStandalone(opts StandaloneOptions) (*Standalone, error) {
 		opts.Converters = convert.NewRegistry()
 	}
 	if opts.Transforms == nil {
-		opts.Transforms = transforms.NewRegistry()
+		opts.Transforms = BuiltinTransforms()
 	}
 	if opts.Offsets == nil {
 		if opts.Config.OffsetFile == "" {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/runnel-dev/runnel/connect/convert"
-	"github.com/runnel-dev/runnel/connect/transforms"
+	"github.com/runnel-dev/runnel/connectors/postgres/cdc"
 	"github.com/runnel-dev/runnel/workers"
 	"github.com/runnel-dev/runnel/workers/rest"
 )
@@ -45,8 +45,8 @@ func runStandalone(ctx context.Context, workerFile string, connectorFiles []stri
 	}
 
 	convs := convert.NewRegistry()
-	xforms := transforms.NewRegistry()
-	plugins, err := workers.BuiltinPlugins(convs, xforms)
+	xforms := workers.BuiltinTransforms()
+	plugins, err := workers.BuiltinPlugins(convs, xforms, cdc.Plugin())
 	if err != nil {
 		log.Error("Stopping due to error", "err", err)
 		return exitConfigError
