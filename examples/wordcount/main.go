@@ -188,8 +188,7 @@ func runDemo(ctx context.Context, c demoConfig) error {
 	}
 
 	want := expectedCounts(lines)
-	// WordCountDemo turns the record cache off, so every update shows.
-	topo, err := NewTopology(Options{Input: input, Output: output, Counts: &streams.Materialized[string, int64]{CachingDisabled: true}})
+	topo, err := NewTopology(Options{Input: input, Output: output})
 	if err != nil {
 		return err
 	}
@@ -198,7 +197,9 @@ func runDemo(ctx context.Context, c demoConfig) error {
 		BootstrapServers: strings.Split(addr, ","),
 		StateDir:         filepath.Join(c.dataDir, "state"),
 		CommitInterval:   500 * time.Millisecond,
-		Logger:           logger,
+		// WordCountDemo turns the record cache off, so every update shows.
+		StateStoreCacheMaxBytes: -1,
+		Logger:                  logger,
 	})
 	if err != nil {
 		return err
