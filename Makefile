@@ -4,7 +4,7 @@ BIN       ?= bin
 PKGS      ?= ./...
 TEST_TIMEOUT ?= 15m
 
-.PHONY: build test vet fmt-check demo bench bench-broker postgres clean
+.PHONY: build test vet fmt-check demo bench bench-broker bench-wordcount postgres clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -30,10 +30,29 @@ test: fmt-check vet
 demo:
 	./scripts/demo.sh
 
-bench: bench-broker
+bench: bench-broker bench-wordcount
 
 bench-broker:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./broker/...
+
+# bench-wordcount runs the shared word-count harness (shared/bench/wordcount)
+# on examples/wordcount and, in the same session, on the harness's baseline
+# (a plain consumer counting into a map). One JSON line per run goes to
+# WC_JSON; each SUMMARY line has the medians.
+WC_HARNESS ?= ../shared/bench/wordcount
+WC_BIN     ?= /tmp/wcbin
+WC_LINES   ?= 1000000
+WC_RUNS    ?= 3
+WC_JSON    ?= /tmp/wc.jsonl
+WC_FLAGS   ?=
+
+bench-wordcount:
+	cd $(WC_HARNESS) && $(GO) build -o $(WC_BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/ ./examples/wordcount
+	$(WC_BIN)/run -name runnel -runs $(WC_RUNS) -lines $(WC_LINES) -timeout 170s -json $(WC_JSON) -- \
+	  $(abspath $(BIN))/wordcount $(WC_FLAGS) -brokers {brokers} -state {state} -group {group} -input {input} -output {output}
+	$(WC_BIN)/run -name baseline -runs $(WC_RUNS) -lines $(WC_LINES) -selfreport -json $(WC_JSON) -- \
+	  $(WC_BIN)/baseline -brokers {brokers} -group {group} -input {input}
 
 clean:
 	rm -rf $(BIN) .demo
