@@ -67,11 +67,14 @@ type Manager struct {
 	closed bool
 }
 
-// memoryPlan is how runnel.state.memory.bytes is split: half for the
-// block cache (data, index and filter blocks of every store), an eighth
-// per memtable with at most three of them alive (the mutable one, one
-// being flushed, one kept for reuse by Pebble), and the rest for the
-// tasks' uncommitted write batches, which live on the Go heap.
+// memoryPlan is how runnel.state.memory.bytes is split:
+//   - 3/8 for the block cache (data, index and filter blocks of every
+//     store),
+//   - 1/8 per memtable, with at most three alive (the mutable one, one
+//     being flushed, one kept by Pebble for reuse): 3/8,
+//   - 1/8 for the tasks' uncommitted write batches, split over the open
+//     tasks; they live on the Go heap, where buffer doubling and garbage
+//     collection can take up to twice that: the last 2/8.
 type memoryPlan struct {
 	total, blockCache, memTable, batches int64
 }
@@ -81,7 +84,7 @@ func planMemory(total int64) memoryPlan {
 		total = DefaultMemoryBytes
 	}
 	total = max(total, minMemoryBytes)
-	return memoryPlan{total: total, blockCache: total / 2, memTable: total / 8, batches: total / 8}
+	return memoryPlan{total: total, blockCache: total * 3 / 8, memTable: total / 8, batches: total / 8}
 }
 
 // Meta keys live under metaPrefix; store data under dataPrefix followed by
@@ -337,10 +340,19 @@ func (m *Manager) CommitNeeded(id TaskID) bool {
 	if ts == nil {
 		return false
 	}
+	return ts.pendingBytes() > m.batchShare()
+}
+
+// minBatchShare keeps commits from becoming tiny with very many tasks.
+const minBatchShare = 64 << 10
+
+// batchShare is what one task's uncommitted writes may take: the batch
+// budget split over the open tasks.
+func (m *Manager) batchShare() int64 {
 	m.mu.Lock()
 	n := int64(max(len(m.tasks), 1))
 	m.mu.Unlock()
-	return ts.pendingBytes() > max(m.batchBudget/n, 1<<20)
+	return max(m.batchBudget/n, minBatchShare)
 }
 
 // Checkpoint returns the changelog offset a task's store has restored up

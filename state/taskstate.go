@@ -171,6 +171,14 @@ func (ts *taskState) commit(offsets map[string]int64) error {
 		return fmt.Errorf("task %s: committing state: %w", ts.id, err)
 	}
 	ts.m.unsynced.Store(true)
+	if !ts.restoring && int64(ts.batch.Len()) > 2*ts.m.batchShare() {
+		// A batch that grew past its share (a burst, or fewer tasks
+		// earlier) would keep its buffers when reset: let them go.
+		ts.batch.Close()
+		ts.batch = ts.m.db.NewIndexedBatch()
+		ts.dirty = false
+		return nil
+	}
 	ts.renewLocked()
 	return nil
 }
