@@ -42,7 +42,7 @@ type RestoreOptions struct {
 	// ReadCommitted restores only committed transactional records and
 	// stops at the last stable offset (exactly-once).
 	ReadCommitted bool
-	// FetchMaxBytes caps one fetch response; 0 means 32 MiB.
+	// FetchMaxBytes caps one fetch response; 0 means 16 MiB.
 	FetchMaxBytes int32
 }
 
@@ -193,7 +193,7 @@ func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logge
 	}
 	maxBytes := opts.FetchMaxBytes
 	if maxBytes <= 0 {
-		maxBytes = 32 << 20
+		maxBytes = 16 << 20
 	}
 	decompressor := kgo.DefaultDecompressor()
 	adm := kadm.NewClient(cl)
@@ -342,27 +342,39 @@ func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Lo
 	if next <= p.next {
 		return false, nil // nothing new (the broker held the fetch and timed out)
 	}
-	batch := (*recs)[:0]
-	var last int64 = -1
-	for _, r := range fp.Records {
-		batch = append(batch, ChangelogRecord{Key: r.Key, Value: r.Value, Offset: r.Offset, TimestampMs: r.Timestamp.UnixMilli()})
-		last = r.Offset
-	}
-	*recs = batch
-	if len(batch) > 0 {
-		if err := p.log.Restore(batch); err != nil {
-			return false, fmt.Errorf("restoring store %q from %s-%d: %w", p.log.Store, p.log.Topic, p.log.Partition, err)
+	// Apply in chunks that keep each Pebble batch well under half a
+	// memtable: larger batches take Pebble's slower flushable-batch path.
+	chunk := m.plan.memTable / 4
+	records := fp.Records
+	for len(records) > 0 || p.next < next {
+		batch := (*recs)[:0]
+		var size int64
+		for len(records) > 0 && (size < chunk || len(batch) == 0) {
+			r := records[0]
+			records = records[1:]
+			batch = append(batch, ChangelogRecord{Key: r.Key, Value: r.Value, Offset: r.Offset, TimestampMs: r.Timestamp.UnixMilli()})
+			size += int64(len(r.Key) + len(r.Value) + 16)
 		}
-	}
-	if p.ts != nil {
-		if err := p.ts.restored(p.log.Store, next); err != nil {
-			return false, err
+		*recs = batch
+		upTo := next // the last chunk covers trailing markers and gaps too
+		if len(records) > 0 {
+			upTo = batch[len(batch)-1].Offset + 1
 		}
-	}
-	p.next = next
-	p.restored += int64(len(batch))
-	if m.listener != nil && len(batch) > 0 {
-		m.listener.OnBatchRestored(p.log.Topic, p.log.Partition, p.log.Store, last, int64(len(batch)))
+		if len(batch) > 0 {
+			if err := p.log.Restore(batch); err != nil {
+				return false, fmt.Errorf("restoring store %q from %s-%d: %w", p.log.Store, p.log.Topic, p.log.Partition, err)
+			}
+		}
+		if p.ts != nil {
+			if err := p.ts.restored(p.log.Store, upTo); err != nil {
+				return false, err
+			}
+		}
+		p.next = upTo
+		p.restored += int64(len(batch))
+		if m.listener != nil && len(batch) > 0 {
+			m.listener.OnBatchRestored(p.log.Topic, p.log.Partition, p.log.Store, batch[len(batch)-1].Offset, int64(len(batch)))
+		}
 	}
 	if p.next >= p.end {
 		p.done = true
