@@ -4,7 +4,7 @@ BIN       ?= bin
 PKGS      ?= ./...
 TEST_TIMEOUT ?= 15m
 
-.PHONY: build test vet fmt-check demo bench bench-broker bench-wordcount postgres clean
+.PHONY: build test vet fmt-check demo demo-postgres bench bench-broker bench-wordcount postgres clean
 
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
@@ -29,6 +29,15 @@ test: fmt-check vet
 # demo runs the main job on the bundled broker: no Kafka install needed.
 demo:
 	./scripts/demo.sh
+
+# demo-postgres runs the PostgreSQL pipeline (CDC source -> streams app ->
+# JDBC sink) against the local PostgreSQL that scripts/ensure-postgres.sh
+# starts, or the one in RUNNEL_TEST_POSTGRES_URL; without either the demo
+# tries its default URL and says what is missing.
+# `make demo-postgres ARGS=--follow` keeps it running.
+demo-postgres:
+	@url=$$(./scripts/ensure-postgres.sh) || url=""; \
+	$(GO) run ./examples/postgres $${url:+--postgres-url "$$url"} $(ARGS)
 
 bench: bench-broker bench-wordcount
 
