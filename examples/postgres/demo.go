@@ -23,6 +23,7 @@ import (
 type demoConfig struct {
 	postgresURL string
 	dataDir     string        // wiped at start
+	restURL     string        // overrides the worker file's listeners ("http://127.0.0.1:0": a free port)
 	follow      bool          // keep running after the steps until ctx ends
 	stepTimeout time.Duration // how long one step may take to converge
 	steps       []step
@@ -73,6 +74,9 @@ func runDemo(ctx context.Context, c demoConfig) error {
 	props := cfg.worker
 	props[workers.BootstrapServersConfig] = b.Addr()
 	props[workers.OffsetStorageFileConfig] = filepath.Join(c.dataDir, "connect.offsets")
+	if c.restURL != "" {
+		props[workers.ListenersConfig] = c.restURL
+	}
 	w, err := startWorker(ctx, props, c.logger)
 	if err != nil {
 		return fmt.Errorf("starting the Connect worker: %w", err)
@@ -123,6 +127,9 @@ func runDemo(ctx context.Context, c demoConfig) error {
 		}
 		if err := db.apply(ctx, s.sql); err != nil {
 			return err
+		}
+		if s.noWait && i < len(c.steps)-1 {
+			continue
 		}
 		if err := watch.converge(ctx); err != nil {
 			return err
