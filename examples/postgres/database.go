@@ -65,18 +65,8 @@ func (db *database) reset(ctx context.Context, totalsTable, slot, publication st
 	if totalsExists && !ordersExists {
 		return fmt.Errorf("database %s already has a table %s that this demo did not create; point --postgres-url at another database", db.target.where(), totalsTable)
 	}
-	var active bool
-	err = db.pool.QueryRow(ctx, `SELECT active FROM pg_replication_slots WHERE slot_name = $1`, slot).Scan(&active)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-	case err != nil:
-		return fmt.Errorf("looking for replication slot %s: %w", slot, err)
-	case active:
-		return fmt.Errorf("replication slot %q is in use by another process (is a demo already running?)", slot)
-	default:
-		if _, err := db.pool.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err != nil {
-			return fmt.Errorf("dropping the earlier run's replication slot %s: %w", slot, err)
-		}
+	if err := db.dropSlot(ctx, slot, false); err != nil {
+		return err
 	}
 	stmts := []string{
 		"DROP PUBLICATION IF EXISTS " + pgx.Identifier{publication}.Sanitize(),
@@ -97,6 +87,38 @@ func (db *database) reset(ctx context.Context, totalsTable, slot, publication st
 		}
 	}
 	return nil
+}
+
+// dropSlot drops the connector's replication slot, if there is one. A
+// slot left behind would make the server keep WAL forever. Slot names are
+// server-wide, so a slot of another database is reported, not dropped.
+// With wait, a slot still in use is retried for a few seconds (the
+// replication connection of a stopping connector takes a moment to end).
+func (db *database) dropSlot(ctx context.Context, slot string, wait bool) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var active bool
+		var dbname string
+		err := db.pool.QueryRow(ctx, `SELECT active, coalesce(database, '') FROM pg_replication_slots WHERE slot_name = $1`, slot).Scan(&active, &dbname)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil
+		case err != nil:
+			return fmt.Errorf("looking for replication slot %s: %w", slot, err)
+		case dbname != db.target.dbname:
+			return fmt.Errorf("replication slot %q belongs to database %q, not %q: change slot.name in orders-cdc-source.json, or drop it there with SELECT pg_drop_replication_slot('%s')",
+				slot, dbname, db.target.dbname, slot)
+		case active && (!wait || time.Now().After(deadline)):
+			return fmt.Errorf("replication slot %q is in use by another process (is a demo already running?)", slot)
+		case active:
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if _, err := db.pool.Exec(ctx, `SELECT pg_drop_replication_slot($1)`, slot); err != nil {
+			return fmt.Errorf("dropping replication slot %s: %w", slot, err)
+		}
+		return nil
+	}
 }
 
 // apply runs one step's statements in one transaction.

@@ -24,6 +24,7 @@ type demoConfig struct {
 	postgresURL string
 	dataDir     string        // wiped at start
 	restURL     string        // overrides the worker file's listeners ("http://127.0.0.1:0": a free port)
+	slotName    string        // overrides slot.name (slot names are server-wide)
 	follow      bool          // keep running after the steps until ctx ends
 	stepTimeout time.Duration // how long one step may take to converge
 	steps       []step
@@ -53,9 +54,22 @@ func runDemo(ctx context.Context, c demoConfig) error {
 		return err
 	}
 	defer db.close()
-	if err := db.reset(ctx, cfg.totalsTopic(), cfg.source.Config["slot.name"], cfg.source.Config["publication.name"]); err != nil {
+	slot := cfg.source.Config["slot.name"]
+	if c.slotName != "" {
+		slot = c.slotName
+		cfg.source.Config["slot.name"] = slot
+	}
+	if err := db.reset(ctx, cfg.totalsTopic(), slot, cfg.source.Config["publication.name"]); err != nil {
 		return err
 	}
+	// Runs after the worker has stopped (defers run last to first).
+	defer func() {
+		dropCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
+		if err := db.dropSlot(dropCtx, slot, true); err != nil {
+			c.logger.Warn("the replication slot stays: the server keeps WAL for it until it is dropped", "err", err)
+		}
+	}()
 	fmt.Fprintf(c.out, "== PostgreSQL %s: table orders created\n", target.where())
 
 	if err := os.RemoveAll(c.dataDir); err != nil {

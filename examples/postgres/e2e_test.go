@@ -27,7 +27,7 @@ import (
 // Kafka's KTable semantics turn into a tombstone and the sink into a DELETE.
 func TestPipelineEndToEnd(t *testing.T) {
 	db := pgtest.New(t)
-	out := runPipeline(t, db.URL, demoSteps)
+	out := runPipeline(t, db, demoSteps)
 	if !strings.Contains(out, "== done: customer_totals matches the orders table after every step") {
 		t.Fatalf("no completion line:\n%s", out)
 	}
@@ -38,6 +38,13 @@ func TestPipelineEndToEnd(t *testing.T) {
 	}
 	want := totals{101: {Orders: 2, Total: 6200}, 102: {Orders: 1, Total: 9999}, 104: {Orders: 1, Total: 1234}}
 	assertTotals(t, db.URL, want)
+
+	// The demo drops its replication slot when it ends, so the server
+	// does not keep WAL for it.
+	var slots int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1`, db.Name).Scan(&slots); err != nil || slots != 0 {
+		t.Errorf("replication slots left: %d, %v", slots, err)
+	}
 
 	// auto.create made the table from the records' Connect schemas, with
 	// the record key as primary key.
@@ -64,7 +71,7 @@ func TestPipelineRandomChanges(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	steps := randomSteps(rand.New(rand.NewPCG(seed, seed>>1)), 25)
-	runPipeline(t, db.URL, steps)
+	runPipeline(t, db, steps)
 
 	want, err := (&database{pool: db.Pool}).truth(context.Background())
 	if err != nil {
@@ -115,23 +122,25 @@ func TestConnectorRefusalIsSurfaced(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	err := runDemo(ctx, demoConfig{postgresURL: fmt.Sprintf("postgres://%s:pw@%s/%s?sslmode=disable", role, hostPort(t, admin), db.Name),
-		dataDir: filepath.Join(t.TempDir(), "demo"), restURL: "http://127.0.0.1:0", stepTimeout: time.Minute,
+		dataDir: filepath.Join(t.TempDir(), "demo"), restURL: "http://127.0.0.1:0", slotName: db.Name, stepTimeout: time.Minute,
 		steps: demoSteps, out: &out, logger: slog.New(slog.DiscardHandler)})
 	if err == nil || !strings.Contains(err.Error(), "connector orders-cdc") || !strings.Contains(err.Error(), "REPLICATION attribute") {
 		t.Fatalf("err = %v\n%s", err, out.String())
 	}
+	t.Log(err)
 }
 
-// runPipeline runs the demo with steps against the database at url and
-// returns what it printed.
-func runPipeline(t *testing.T, url string, steps []step) string {
+// runPipeline runs the demo with steps against db and returns what it
+// printed. The replication slot is named after the database, so tests and
+// demos on the same server keep out of each other's way.
+func runPipeline(t *testing.T, db *pgtest.DB, steps []step) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var out syncBuffer
 	logs := &syncBuffer{}
 	err := runDemo(ctx, demoConfig{
-		postgresURL: url, dataDir: filepath.Join(t.TempDir(), "demo"), restURL: "http://127.0.0.1:0",
+		postgresURL: db.URL, dataDir: filepath.Join(t.TempDir(), "demo"), restURL: "http://127.0.0.1:0", slotName: db.Name,
 		stepTimeout: time.Minute, steps: steps, out: &out,
 		logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
