@@ -183,9 +183,54 @@ func (m *Manager) planRestore(ctx context.Context, cl *kgo.Client, log *slog.Log
 	return nil
 }
 
-// fetchLoop fetches from each partition's leader until every partition
-// reached its end offset.
+// fetchLoop restores the partitions: a fetcher goroutine fetches and
+// decodes ahead while this one applies what it fetched, so the network
+// and Pebble work overlap.
 func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logger, parts []*restorePartition, opts RestoreOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	rounds := make(chan []fetchedChunk, 1)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- m.fetch(ctx, cl, log, parts, opts, rounds)
+		close(rounds)
+	}()
+	defer func() {
+		cancel()
+		for range rounds { // let the fetcher end
+		}
+	}()
+	var recs []ChangelogRecord
+	for round := range rounds {
+		for _, c := range round {
+			if err := m.apply(log, c, &recs); err != nil {
+				return err
+			}
+		}
+	}
+	if err := <-errc; err != nil {
+		return err
+	}
+	for _, p := range parts {
+		if !p.done {
+			return fmt.Errorf("restoring %s-%d: stopped at offset %d before the end offset %d", p.log.Topic, p.log.Partition, p.next, p.end)
+		}
+	}
+	return nil
+}
+
+// fetchedChunk is what the fetcher hands the applier for one partition:
+// decoded records and the position after them (transaction markers and
+// compacted gaps included), or a restart from the log start.
+type fetchedChunk struct {
+	p       *restorePartition
+	records []*kgo.Record
+	next    int64
+	reset   bool
+}
+
+// fetch fetches every partition from its leader until its position
+// reaches the end offset, sending each round's chunks to rounds.
+func (m *Manager) fetch(ctx context.Context, cl *kgo.Client, log *slog.Logger, parts []*restorePartition, opts RestoreOptions, rounds chan<- []fetchedChunk) error {
 	isolation := kgo.ReadUncommitted()
 	var level int8
 	if opts.ReadCommitted {
@@ -197,83 +242,45 @@ func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logge
 	}
 	decompressor := kgo.DefaultDecompressor()
 	adm := kadm.NewClient(cl)
+	pos := make(map[*restorePartition]int64, len(parts))
+	for _, p := range parts {
+		pos[p] = p.next
+	}
 	var leaders map[string]map[int32]int32
 	var ids map[string]kadm.TopicID
-	var recs []ChangelogRecord
 	backoff := 50 * time.Millisecond
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var remaining int
-		for _, p := range parts {
-			if !p.done {
-				remaining++
-			}
-		}
-		if remaining == 0 {
-			return nil
-		}
-		if leaders == nil {
-			var err error
-			leaders, ids, err = partitionLeaders(ctx, adm, parts)
-			if err != nil {
-				return err
-			}
-		}
 		byLeader := map[int32][]*restorePartition{}
 		for _, p := range parts {
-			if !p.done {
+			if pos[p] < p.end {
+				if leaders == nil {
+					var err error
+					if leaders, ids, err = partitionLeaders(ctx, adm, parts); err != nil {
+						return err
+					}
+				}
 				l := leaders[p.log.Topic][p.log.Partition]
 				byLeader[l] = append(byLeader[l], p)
 			}
 		}
+		if len(byLeader) == 0 {
+			return nil
+		}
+		var round []fetchedChunk
 		retry := false
 		for leader, ps := range byLeader {
 			if leader < 0 {
 				retry = true
 				continue
 			}
-			req := kmsg.NewPtrFetchRequest()
-			req.ReplicaID = -1
-			req.MaxWaitMillis = int32(restoreFetchWait / time.Millisecond)
-			req.MinBytes = 1
-			req.MaxBytes = maxBytes
-			req.IsolationLevel = level
-			req.SessionEpoch = -1
-			byTopic := map[string]*kmsg.FetchRequestTopic{}
-			var order []string
-			for _, p := range ps {
-				rt := byTopic[p.log.Topic]
-				if rt == nil {
-					t := kmsg.NewFetchRequestTopic()
-					t.Topic = p.log.Topic
-					t.TopicID = ids[p.log.Topic]
-					rt = &t
-					byTopic[p.log.Topic] = rt
-					order = append(order, p.log.Topic)
-				}
-				rp := kmsg.NewFetchRequestTopicPartition()
-				rp.Partition = p.log.Partition
-				rp.FetchOffset = p.next
-				rp.LogStartOffset = -1
-				rp.CurrentLeaderEpoch = -1
-				rp.PartitionMaxBytes = maxBytes
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			for _, name := range order {
-				req.Topics = append(req.Topics, *byTopic[name])
-			}
-			resp, err := req.RequestWith(ctx, cl.Broker(int(leader)))
+			resp, err := fetchRequest(ctx, cl, leader, ps, pos, ids, maxBytes, level)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				log.Debug("restore fetch failed; retrying", "broker", leader, "error", err)
-				retry = true
-				continue
-			}
-			if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
 				log.Debug("restore fetch failed; retrying", "broker", leader, "error", err)
 				retry = true
 				continue
@@ -294,12 +301,42 @@ func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logge
 					if p == nil {
 						continue
 					}
-					again, err := m.applyFetched(ctx, cl, log, p, rp, isolation, decompressor, &recs)
-					if err != nil {
-						return err
+					switch err := kerr.ErrorForCode(rp.ErrorCode); {
+					case err == nil:
+					case errors.Is(err, kerr.OffsetOutOfRange):
+						start, err := logStart(ctx, adm, p)
+						if err != nil {
+							return err
+						}
+						pos[p] = start
+						round = append(round, fetchedChunk{p: p, next: start, reset: true})
+						continue
+					case kerr.IsRetriable(err) || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition) ||
+						errors.Is(err, kerr.FencedLeaderEpoch) || errors.Is(err, kerr.UnknownTopicID):
+						retry = true
+						continue
+					default:
+						return fmt.Errorf("restoring %s-%d: %w", p.log.Topic, p.log.Partition, err)
 					}
-					retry = retry || again
+					fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
+						Offset: pos[p], IsolationLevel: isolation, Topic: p.log.Topic, Partition: p.log.Partition,
+					}, rp, decompressor, nil)
+					if fp.Err != nil && len(fp.Records) == 0 {
+						return fmt.Errorf("restoring %s-%d at offset %d: %w", p.log.Topic, p.log.Partition, pos[p], fp.Err)
+					}
+					if next <= pos[p] {
+						continue // nothing new: the broker held the fetch and timed out
+					}
+					pos[p] = next
+					round = append(round, fetchedChunk{p: p, records: fp.Records, next: next})
 				}
+			}
+		}
+		if len(round) > 0 {
+			select {
+			case rounds <- round:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		}
 		if retry {
@@ -316,37 +353,85 @@ func (m *Manager) fetchLoop(ctx context.Context, cl *kgo.Client, log *slog.Logge
 	}
 }
 
-// applyFetched applies one partition's part of a fetch response. It
-// reports whether the partition needs a metadata refresh and a retry.
-func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Logger, p *restorePartition, rp *kmsg.FetchResponseTopicPartition,
-	isolation kgo.IsolationLevel, decompressor kgo.Decompressor, recs *[]ChangelogRecord) (bool, error) {
-	switch err := kerr.ErrorForCode(rp.ErrorCode); {
-	case err == nil:
-	case errors.Is(err, kerr.OffsetOutOfRange):
-		return false, m.restartFromStart(ctx, cl, log, p, rp.LogStartOffset)
-	case kerr.IsRetriable(err) || errors.Is(err, kerr.NotLeaderForPartition) || errors.Is(err, kerr.UnknownTopicOrPartition) ||
-		errors.Is(err, kerr.FencedLeaderEpoch) || errors.Is(err, kerr.UnknownTopicID):
-		return true, nil
-	default:
-		return false, fmt.Errorf("restoring %s-%d: %w", p.log.Topic, p.log.Partition, err)
+// fetchRequest sends one Fetch request for ps to their leader.
+func fetchRequest(ctx context.Context, cl *kgo.Client, leader int32, ps []*restorePartition, pos map[*restorePartition]int64,
+	ids map[string]kadm.TopicID, maxBytes int32, level int8) (*kmsg.FetchResponse, error) {
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxWaitMillis = int32(restoreFetchWait / time.Millisecond)
+	req.MinBytes = 1
+	req.MaxBytes = maxBytes
+	req.IsolationLevel = level
+	req.SessionEpoch = -1
+	byTopic := map[string]*kmsg.FetchRequestTopic{}
+	var order []string
+	for _, p := range ps {
+		rt := byTopic[p.log.Topic]
+		if rt == nil {
+			t := kmsg.NewFetchRequestTopic()
+			t.Topic = p.log.Topic
+			t.TopicID = ids[p.log.Topic]
+			rt = &t
+			byTopic[p.log.Topic] = rt
+			order = append(order, p.log.Topic)
+		}
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition = p.log.Partition
+		rp.FetchOffset = pos[p]
+		rp.LogStartOffset = -1
+		rp.CurrentLeaderEpoch = -1
+		rp.PartitionMaxBytes = maxBytes
+		rt.Partitions = append(rt.Partitions, rp)
 	}
-	fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-		Offset:         p.next,
-		IsolationLevel: isolation,
-		Topic:          p.log.Topic,
-		Partition:      p.log.Partition,
-	}, rp, decompressor, nil)
-	if fp.Err != nil && len(fp.Records) == 0 {
-		return false, fmt.Errorf("restoring %s-%d at offset %d: %w", p.log.Topic, p.log.Partition, p.next, fp.Err)
+	for _, name := range order {
+		req.Topics = append(req.Topics, *byTopic[name])
 	}
-	if next <= p.next {
-		return false, nil // nothing new (the broker held the fetch and timed out)
+	resp, err := req.RequestWith(ctx, cl.Broker(int(leader)))
+	if err != nil {
+		return nil, err
 	}
-	// Apply in chunks that keep each Pebble batch well under half a
-	// memtable: larger batches take Pebble's slower flushable-batch path.
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// logStart lists a changelog partition's first offset.
+func logStart(ctx context.Context, adm *kadm.Client, p *restorePartition) (int64, error) {
+	starts, err := adm.ListStartOffsets(ctx, p.log.Topic)
+	if err != nil {
+		return 0, fmt.Errorf("listing changelog start offsets: %w", err)
+	}
+	s, ok := starts.Lookup(p.log.Topic, p.log.Partition)
+	if !ok || s.Err != nil {
+		return 0, fmt.Errorf("listing the start offset of %s-%d: %v", p.log.Topic, p.log.Partition, s.Err)
+	}
+	return max(s.Offset, 0), nil
+}
+
+// apply applies one fetched chunk to its store, in pieces that keep each
+// Pebble batch well under half a memtable (larger batches take Pebble's
+// slower flushable-batch path); each piece is committed with the position
+// after it, so an interrupted restoration resumes there.
+func (m *Manager) apply(log *slog.Logger, c fetchedChunk, recs *[]ChangelogRecord) error {
+	p := c.p
+	if c.reset {
+		// The position fell outside the log (it was truncated under
+		// us): the store can not be completed from here.
+		log.Warn("changelog position is out of range; wiping the store and restoring it from the start",
+			"store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition, "position", p.next)
+		if p.ts == nil {
+			return fmt.Errorf("changelog %s-%d was truncated during restoration of in-memory store %q", p.log.Topic, p.log.Partition, p.log.Store)
+		}
+		if err := p.ts.wipe(p.log.Store); err != nil {
+			return err
+		}
+		p.next, p.restored = c.next, 0
+		return nil
+	}
 	chunk := m.plan.memTable / 4
-	records := fp.Records
-	for len(records) > 0 || p.next < next {
+	records := c.records
+	for len(records) > 0 || p.next < c.next {
 		batch := (*recs)[:0]
 		var size int64
 		for len(records) > 0 && (size < chunk || len(batch) == 0) {
@@ -356,18 +441,18 @@ func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Lo
 			size += int64(len(r.Key) + len(r.Value) + 16)
 		}
 		*recs = batch
-		upTo := next // the last chunk covers trailing markers and gaps too
+		upTo := c.next // the last piece covers trailing markers and gaps too
 		if len(records) > 0 {
 			upTo = batch[len(batch)-1].Offset + 1
 		}
 		if len(batch) > 0 {
 			if err := p.log.Restore(batch); err != nil {
-				return false, fmt.Errorf("restoring store %q from %s-%d: %w", p.log.Store, p.log.Topic, p.log.Partition, err)
+				return fmt.Errorf("restoring store %q from %s-%d: %w", p.log.Store, p.log.Topic, p.log.Partition, err)
 			}
 		}
 		if p.ts != nil {
 			if err := p.ts.restored(p.log.Store, upTo); err != nil {
-				return false, err
+				return err
 			}
 		}
 		p.next = upTo
@@ -376,7 +461,7 @@ func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Lo
 			m.listener.OnBatchRestored(p.log.Topic, p.log.Partition, p.log.Store, batch[len(batch)-1].Offset, int64(len(batch)))
 		}
 	}
-	if p.next >= p.end {
+	if p.next >= p.end && !p.done {
 		p.done = true
 		log.Debug("restored store", "store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition,
 			"records", p.restored, "end_offset", p.end)
@@ -384,30 +469,6 @@ func (m *Manager) applyFetched(ctx context.Context, cl *kgo.Client, log *slog.Lo
 			m.listener.OnRestoreEnd(p.log.Topic, p.log.Partition, p.log.Store, p.restored)
 		}
 	}
-	return false, nil
-}
-
-// restartFromStart handles a position outside the log (it was truncated
-// under us): the store's state can not be completed from here, so it is
-// wiped and restored from the log's start again.
-func (m *Manager) restartFromStart(ctx context.Context, cl *kgo.Client, log *slog.Logger, p *restorePartition, logStart int64) error {
-	log.Warn("changelog position is out of range; wiping the store and restoring it from the start",
-		"store", p.log.Store, "changelog", p.log.Topic, "partition", p.log.Partition, "position", p.next)
-	if p.ts == nil {
-		return fmt.Errorf("changelog %s-%d was truncated during restoration of in-memory store %q", p.log.Topic, p.log.Partition, p.log.Store)
-	}
-	if err := p.ts.wipe(p.log.Store); err != nil {
-		return err
-	}
-	starts, err := kadm.NewClient(cl).ListStartOffsets(ctx, p.log.Topic)
-	if err != nil {
-		return fmt.Errorf("listing changelog start offsets: %w", err)
-	}
-	if s, ok := starts.Lookup(p.log.Topic, p.log.Partition); ok && s.Err == nil {
-		logStart = s.Offset
-	}
-	p.next = max(logStart, 0)
-	p.restored = 0
 	return nil
 }
 
