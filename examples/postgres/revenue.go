@@ -7,12 +7,14 @@ import (
 )
 
 // Names the streams app gives its parts; the store and grouping names fix
-// the internal topic names (<app>-revenue-per-customer-changelog,
-// <app>-orders-by-customer-repartition) so they stay stable across runs.
+// the internal topic names (<app>-orders-by-id-changelog,
+// <app>-orders-by-customer-repartition, <app>-revenue-per-customer-changelog)
+// so they stay the same when the topology changes.
 const (
 	ApplicationID = "customer-revenue"
-	RevenueStore  = "revenue-per-customer"
+	OrdersStore   = "orders-by-id"
 	ByCustomer    = "orders-by-customer"
+	RevenueStore  = "revenue-per-customer"
 )
 
 // NewRevenueTopology keeps the revenue per customer of the orders topic:
@@ -29,7 +31,8 @@ const (
 // last order leaving a customer deletes the customer's row.
 func NewRevenueTopology(ordersTopic, totalsTopic string) (*topology.Topology, error) {
 	b := streams.NewBuilder()
-	orders := streams.Table(b, ordersTopic, streams.ConsumedWith(orderKeySerde(), orderSerde()))
+	orders := streams.Table(b, ordersTopic, streams.ConsumedWith(orderKeySerde(), orderSerde()),
+		streams.Materialized[int64, Order]{StoreName: OrdersStore})
 	byCustomer := streams.TableGroupBy(orders,
 		func(_ int64, o Order) (int64, Cents) { return o.CustomerID, o.Amount },
 		streams.Grouped[int64, Cents]{Name: ByCustomer, KeySerde: serde.Int64(), ValueSerde: centsSerde()})
