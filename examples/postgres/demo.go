@@ -41,6 +41,9 @@ const partitions = 3
 // streams app; then it changes the orders table step by step and waits
 // after each step until customer_totals equals the SQL truth.
 func runDemo(ctx context.Context, c demoConfig) error {
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
 	target, err := parseDBTarget(c.postgresURL)
 	if err != nil {
 		return err
