@@ -51,56 +51,82 @@ type cacheEntry struct {
 	dprev, dnext *cacheEntry // dirty list, in the order entries became dirty
 }
 
-// namedCache is one store instance's entries: sorted for range reads, in
-// LRU order for eviction, and in dirty order for flushing.
+// namedCache is one store instance's entries: hashed for point reads and
+// writes, sorted for range reads, in LRU order for eviction, and in dirty
+// order for flushing.
+//
+// Both indexes hold a cacheSlot per key, so rewriting a cached key (the
+// common case: a count updated again before the next commit) is one hash
+// lookup and never touches the tree, whose byte comparisons dominated the
+// cost of an update.
 type namedCache struct {
 	shared       *RecordCache
-	tree         *btreemap.BTreeMap[[]byte, *cacheEntry]
+	index        map[string]*cacheSlot
+	tree         *btreemap.BTreeMap[[]byte, *cacheSlot]
 	head, tail   *cacheEntry
 	dhead, dtail *cacheEntry
 	ndirty       int
 }
 
+// cacheSlot is where a key's current entry lives.
+type cacheSlot struct{ e *cacheEntry }
+
 func newNamedCache(shared *RecordCache) *namedCache {
-	return &namedCache{shared: shared, tree: btreemap.New[[]byte, *cacheEntry](32, bytes.Compare)}
+	return &namedCache{
+		shared: shared,
+		index:  map[string]*cacheSlot{},
+		tree:   btreemap.New[[]byte, *cacheSlot](32, bytes.Compare),
+	}
 }
 
-func (c *namedCache) len() int { return c.tree.Len() }
+func (c *namedCache) len() int { return len(c.index) }
 
 func (c *namedCache) get(key []byte) *cacheEntry {
-	_, e, ok := c.tree.Get(key)
+	slot, ok := c.index[string(key)]
 	if !ok {
 		return nil
 	}
-	c.touch(e)
-	return e
+	c.touch(slot.e)
+	return slot.e
 }
 
 // put stores a copy of key and value.
 func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
-	e := &cacheEntry{key: bytes.Clone(key), ts: ts, dirty: dirty}
+	e := &cacheEntry{ts: ts, dirty: dirty}
 	if value != nil {
 		e.value = bytes.Clone(value)
 	}
-	e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
-	if _, old, ok := c.tree.Get(key); ok {
+	if slot, ok := c.index[string(key)]; ok {
+		old := slot.e
 		if old.dirty && !dirty {
 			c.touch(old) // a clean read never replaces a pending write
 			return
 		}
+		// Keys are never modified, so the new entry shares the old one's.
+		e.key = old.key
+		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
 		// A rewritten key moves to the end of the dirty order, as in
 		// Kafka: the flush follows the arrival order of the updates.
 		c.unlink(old)
 		c.shared.size.Add(-old.size)
+		slot.e = e
+	} else {
+		e.key = bytes.Clone(key)
+		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
+		slot := &cacheSlot{e: e}
+		c.index[string(e.key)] = slot
+		c.tree.ReplaceOrInsert(e.key, slot)
 	}
-	c.tree.ReplaceOrInsert(e.key, e)
 	c.shared.size.Add(e.size)
 	c.link(e)
 }
 
 // remove drops an entry (after it was flushed, or when evicted).
 func (c *namedCache) remove(e *cacheEntry) {
-	c.tree.Delete(e.key)
+	if slot, ok := c.index[string(e.key)]; ok && slot.e == e {
+		delete(c.index, string(e.key))
+		c.tree.Delete(e.key)
+	}
 	c.unlink(e)
 	c.shared.size.Add(-e.size)
 }
@@ -215,8 +241,8 @@ func (c *namedCache) snapshot(from, to []byte, prefix bool) []*cacheEntry {
 		upper = btreemap.LE(to)
 	}
 	var out []*cacheEntry
-	c.tree.AscendFunc(lower, upper, func(_ []byte, e *cacheEntry) bool {
-		out = append(out, e)
+	c.tree.AscendFunc(lower, upper, func(_ []byte, slot *cacheSlot) bool {
+		out = append(out, slot.e)
 		return true
 	})
 	return out
@@ -227,5 +253,6 @@ func (c *namedCache) clear() {
 		c.shared.size.Add(-e.size)
 	}
 	c.tree.Clear(false)
+	clear(c.index)
 	c.head, c.tail, c.dhead, c.dtail, c.ndirty = nil, nil, nil, nil, 0
 }

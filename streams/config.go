@@ -200,11 +200,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	case cfg.StateCleanupDelay < 0:
 		return cfg, fmt.Errorf("state.cleanup.delay.ms must not be negative, got %v", cfg.StateCleanupDelay)
 	}
-	switch {
-	case cfg.StateStoreCacheMaxBytes == 0:
+	// Negative stays negative ("no caching") so that applying the
+	// defaults twice (New, then newApp) cannot turn caching back on.
+	if cfg.StateStoreCacheMaxBytes == 0 {
 		cfg.StateStoreCacheMaxBytes = DefaultStateStoreCacheBytes
-	case cfg.StateStoreCacheMaxBytes < 0:
-		cfg.StateStoreCacheMaxBytes = 0
 	}
 	if cfg.StateMemoryBytes < 0 {
 		return cfg, fmt.Errorf("%s must not be negative, got %d", state.MemoryBytesConfig, cfg.StateMemoryBytes)

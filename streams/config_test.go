@@ -62,8 +62,14 @@ topic.min.insync.replicas=2
 	if err != nil {
 		t.Fatal(err)
 	}
-	if full.StateStoreCacheMaxBytes != 0 {
-		t.Errorf("explicit statestore.cache.max.bytes=0 must disable caching, got %d", full.StateStoreCacheMaxBytes)
+	// New applies the defaults, and newApp applies them again: caching
+	// must stay off through both.
+	again, err := full.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.StateStoreCacheMaxBytes > 0 || again.StateStoreCacheMaxBytes > 0 {
+		t.Errorf("explicit statestore.cache.max.bytes=0 must disable caching, got %d then %d", full.StateStoreCacheMaxBytes, again.StateStoreCacheMaxBytes)
 	}
 	if full.ProcessingGuarantee != AtLeastOnce || full.ReplicationFactor != -1 || full.MaxPollRecords != 1000 {
 		t.Errorf("defaults not applied: %+v", full)

@@ -22,7 +22,7 @@ func openStateManager(cfg *Config, appDir string) (*state.Manager, error) {
 	return state.OpenManager(state.ManagerOptions{
 		Dir:             filepath.Join(appDir, stateDBDir),
 		MemoryBytes:     cfg.StateMemoryBytes,
-		CacheMaxBytes:   cfg.StateStoreCacheMaxBytes,
+		CacheMaxBytes:   max(cfg.StateStoreCacheMaxBytes, 0),
 		RestoreListener: cfg.RestoreListener,
 		Logger:          cfg.Logger.With("application.id", cfg.ApplicationID),
 	})
