@@ -176,3 +176,31 @@ func TestToTableNullDeletes(t *testing.T) {
 		t.Error("a survived its null value")
 	}
 }
+
+type tableRow struct {
+	Name string `json:"name"`
+}
+
+// A value that deserializes to null deletes the row, as in Kafka's KTable
+// source: Debezium's default delete handling writes the JSON text null.
+func TestTableSourceValueDeserializingToNullDeletes(t *testing.T) {
+	b := streams.NewBuilder()
+	tbl := streams.Table(b, "rows-json", streams.ConsumedWith(serde.String(), serde.JSON[*tableRow]()),
+		streams.Materialized[string, *tableRow]{StoreName: "json-rows"})
+	tbl.ToStream().To("rows-json-out")
+	d := build(t, b)
+	in := streamstest.CreateInputTopic(d, "rows-json", serde.String(), serde.Bytes())
+	pipe(t, in, "a", []byte(`{"name":"Ada"}`), 1)
+	pipe(t, in, "a", []byte(`null`), 2)
+	store, err := streamstest.GetKeyValueStore[string, *tableRow](d, "json-rows")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, _ := store.Get("a"); ok {
+		t.Fatalf("a = %+v is still in the table after a null value", v)
+	}
+	out := readAll(t, streamstest.CreateOutputTopic(d, "rows-json-out", serde.String(), serde.Bytes()))
+	if len(out) != 2 || out[1].V != nil {
+		t.Fatalf("downstream saw %v, want the row then a tombstone", out)
+	}
+}
