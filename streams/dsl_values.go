@@ -51,10 +51,7 @@ type tableValue[V any] struct {
 }
 
 // tableValueSerde reads a table topic: nil bytes are a tombstone, whatever
-// the value serde would make of them, and so is a value that deserializes
-// to null (JSON null into a pointer, say; see nullCheck), as Kafka's KTable
-// source treats a null value. That is what lets Debezium's default delete
-// handling (a "null" value) delete rows.
+// the value serde would make of them.
 type tableValueSerde[V any] struct{ inner serde.Serde[V] }
 
 func (s tableValueSerde[V]) Serialize(topic string, v tableValue[V]) ([]byte, error) {
@@ -69,13 +66,7 @@ func (s tableValueSerde[V]) Deserialize(topic string, b []byte) (tableValue[V], 
 		return tableValue[V]{}, nil
 	}
 	v, err := s.inner.Deserialize(topic, b)
-	if err != nil {
-		return tableValue[V]{}, err
-	}
-	if isNull := nullCheck[V](); isNull != nil && isNull(v) {
-		return tableValue[V]{}, nil
-	}
-	return tableValue[V]{v: v, ok: true}, nil
+	return tableValue[V]{v: v, ok: err == nil}, err
 }
 
 // changeSerde writes a change to a repartition topic in Kafka's
