@@ -39,12 +39,17 @@ func (c *RecordCache) SizeBytes() int64 { return c.size.Load() }
 
 func (c *RecordCache) over() bool { return c.size.Load() > c.max }
 
-// cacheEntry is one cached key. value nil is a deletion. Entries are
-// replaced, never changed in place, so slices handed out stay valid.
+// cacheEntry is one cached key. value nil is a deletion. Key and value
+// slices are never written after they are stored, so slices handed out
+// stay valid. An entry handed out by takeDirty or snapshot is pinned:
+// it is replaced, never changed, so a flush or iterator in progress sees
+// the entry as it was; an unpinned entry is updated in place, which spares
+// the allocation on the common path (a key rewritten between commits).
 type cacheEntry struct {
 	key, value []byte
 	ts         int64
 	dirty      bool
+	pinned     bool
 	size       int64
 
 	prev, next   *cacheEntry // LRU list; head is the most recently used
@@ -92,9 +97,8 @@ func (c *namedCache) get(key []byte) *cacheEntry {
 
 // put stores a copy of key and value.
 func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
-	e := &cacheEntry{ts: ts, dirty: dirty}
 	if value != nil {
-		e.value = bytes.Clone(value)
+		value = bytes.Clone(value)
 	}
 	if slot, ok := c.index[string(key)]; ok {
 		old := slot.e
@@ -102,21 +106,27 @@ func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
 			c.touch(old) // a clean read never replaces a pending write
 			return
 		}
-		// Keys are never modified, so the new entry shares the old one's.
-		e.key = old.key
-		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
 		// A rewritten key moves to the end of the dirty order, as in
 		// Kafka: the flush follows the arrival order of the updates.
 		c.unlink(old)
 		c.shared.size.Add(-old.size)
-		slot.e = e
-	} else {
-		e.key = bytes.Clone(key)
+		e := old
+		if old.pinned {
+			// Keys are never modified, so the new entry shares the old one's.
+			e = &cacheEntry{key: old.key}
+			slot.e = e
+		}
+		e.value, e.ts, e.dirty = value, ts, dirty
 		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
-		slot := &cacheSlot{e: e}
-		c.index[string(e.key)] = slot
-		c.tree.ReplaceOrInsert(e.key, slot)
+		c.shared.size.Add(e.size)
+		c.link(e)
+		return
 	}
+	e := &cacheEntry{key: bytes.Clone(key), value: value, ts: ts, dirty: dirty}
+	e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
+	slot := &cacheSlot{e: e}
+	c.index[string(e.key)] = slot
+	c.tree.ReplaceOrInsert(e.key, slot)
 	c.shared.size.Add(e.size)
 	c.link(e)
 }
@@ -214,6 +224,7 @@ func (c *namedCache) takeDirty() []*cacheEntry {
 	out := make([]*cacheEntry, 0, c.ndirty)
 	for e := c.dhead; e != nil; {
 		next := e.dnext
+		e.pinned = true
 		out = append(out, e)
 		c.undirty(e)
 		e.dirty = false
@@ -242,6 +253,7 @@ func (c *namedCache) snapshot(from, to []byte, prefix bool) []*cacheEntry {
 	}
 	var out []*cacheEntry
 	c.tree.AscendFunc(lower, upper, func(_ []byte, slot *cacheSlot) bool {
+		slot.e.pinned = true
 		out = append(out, slot.e)
 		return true
 	})

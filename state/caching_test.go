@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/runnel-dev/runnel/state"
 	"github.com/runnel-dev/runnel/topology/serde"
@@ -164,5 +165,91 @@ func TestCachingRangeMergesCacheAndStore(t *testing.T) {
 	}
 	if got, want := list(kv.PrefixScan("b")), "[{b 10} {bb 11}]"; got != want {
 		t.Errorf("PrefixScan = %s, want %s", got, want)
+	}
+}
+
+// TestCachingWindowAndSessionStores: with caching, window and session
+// stores coalesce updates per window until the flush, read through the
+// cache, and log and forward one update per window per flush.
+func TestCachingWindowAndSessionStores(t *testing.T) {
+	for _, persistent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("persistent=%v", persistent), func(t *testing.T) {
+			ctx := newTestCtx(t, true)
+			m, err := state.OpenManager(state.ManagerOptions{Dir: filepath.Join(ctx.dir, "db"), CacheMaxBytes: 1 << 20, Logger: discard()})
+			must(t, err)
+			defer m.Close()
+			e := engine{persistent: persistent}
+			build := func(b state.StoreBuilder) state.StateStore {
+				st, err := m.BuildStore(ctx.task, b)
+				must(t, err)
+				must(t, st.Init(ctx, st))
+				t.Cleanup(func() { st.Close() })
+				return st
+			}
+			w := build(state.WindowStoreBuilder(e.windowSupplier("w", time.Hour, time.Second, false), serde.String(), serde.String()).WithCachingEnabled()).(state.WindowStore[string, string])
+			s := build(state.SessionStoreBuilder(e.sessionSupplier("s", time.Hour), serde.String(), serde.String()).WithCachingEnabled()).(state.SessionStore[string, string])
+			var got []string
+			listen := func(f state.WindowedCacheFlush[string, string]) error {
+				v := "null"
+				if f.HasNew {
+					v = f.NewValue
+				}
+				if f.HasOld {
+					v += "(old " + f.OldValue + ")"
+				}
+				got = append(got, fmt.Sprintf("%s@%d-%d=%s@%d", f.Key.Key, f.Key.Window.Start, f.Key.Window.End, v, f.TimestampMs))
+				return nil
+			}
+			if !state.SetWindowedFlushListener(w, true, listen) || !state.SetWindowedFlushListener(s, true, listen) {
+				t.Fatal("no cache on caching windowed stores")
+			}
+			ctx.recordTs = 5
+			must(t, w.Put("k", "1", 0))
+			ctx.recordTs = 6
+			must(t, w.Put("k", "2", 0))
+			must(t, w.Put("k", "x", 1000))
+			must(t, s.Put(session("k", 0, 10), "s1"))
+			must(t, s.Put(session("k", 0, 10), "s2"))
+			if got, want := starts(w.Fetch("k", 0, 2000)), []string{"0=2", "1000=x"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("Fetch through the cache = %v, want %v", got, want)
+			}
+			if got, want := windows(s.FindSessions("k", 0, 100)), []string{"k@0-10=s2"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("FindSessions through the cache = %v, want %v", got, want)
+			}
+			if len(ctx.log) != 0 || len(got) != 0 {
+				t.Fatalf("before the flush: logged %d, forwarded %v", len(ctx.log), got)
+			}
+			must(t, w.Flush())
+			must(t, s.Flush())
+			if want := []string{"k@0-1000=2@6", "k@1000-2000=x@6", "k@0-10=s2@6"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("flushed %v, want %v", got, want)
+			}
+			if log := ctx.changelog("w"); len(log) != 2 || len(log[0].Key) != 1+12 {
+				t.Fatalf("window changelog %+v: want 2 records in Kafka's layout", log)
+			}
+			if log := ctx.changelog("s"); len(log) != 1 || len(log[0].Key) != 1+16 {
+				t.Fatalf("session changelog %+v: want 1 record in Kafka's layout", log)
+			}
+			got = nil
+			must(t, w.Delete("k", 1000))
+			if got, want := starts(w.Fetch("k", 0, 2000)), []string{"0=2"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("a cached delete must hide the stored window: %v", got)
+			}
+			must(t, w.Flush())
+			if want := []string{"k@1000-2000=null(old x)@6"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("flushed %v, want %v", got, want)
+			}
+			// Restoring the changelog rebuilds what the cache flushed.
+			fresh := newTestCtx(t, true)
+			fresh.task = state.TaskID{Partition: 9}
+			r, err := m.BuildStore(fresh.task, state.WindowStoreBuilder(e.windowSupplier("w", time.Hour, time.Second, false), serde.String(), serde.String()))
+			must(t, err)
+			must(t, r.Init(fresh, r))
+			defer r.Close()
+			must(t, fresh.restores["w"](ctx.changelog("w")))
+			if got, want := starts(r.(state.WindowStore[string, string]).Fetch("k", 0, 2000)), []string{"0=2"}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("restored %v, want %v", got, want)
+			}
+		})
 	}
 }

@@ -69,18 +69,25 @@ func (s sessionSupplier) Get() (SessionBytesStore, error) {
 	case s.retention < 0:
 		return nil, fmt.Errorf("session store %q: retention must not be negative, got %dms", s.name, s.retention)
 	}
-	return &segmentedSessionStore{name: s.name, inner: s.inner(), seg: newSegments(s.retention)}, nil
+	engine := s.inner()
+	return &segmentedSessionStore{name: s.name, engine: engine, inner: &segmentLogger{KeyValueBytesStore: engine, changelogKey: sessionChangelogKey},
+		seg: newSegments(s.retention)}, nil
 }
 
 // segmentedSessionStore keeps sessions in a byte store under
 // segment(end)(8) | escaped key | end(8) | start(8).
 // Its changelog uses Kafka's session key layout, key | end(8) | start(8).
+// The byte stack under it is the window store's: record cache (optional),
+// changelog logger, engine.
 type segmentedSessionStore struct {
-	name  string
-	inner KeyValueBytesStore
-	seg   *segments
-	ctx   StateStoreContext // nil when not logged
+	name   string
+	inner  KeyValueBytesStore // top of the byte stack
+	engine KeyValueBytesStore // bottom: restoration writes here
+	seg    *segments
 }
+
+// enableCaching puts a record cache in front of the changelog logger.
+func (s *segmentedSessionStore) enableCaching() { s.inner = newCachingKV(s.inner) }
 
 func (s *segmentedSessionStore) Name() string           { return s.name }
 func (s *segmentedSessionStore) Persistent() bool       { return s.inner.Persistent() }
@@ -91,10 +98,7 @@ func (s *segmentedSessionStore) innerStore() StateStore { return s.inner }
 func (s *segmentedSessionStore) Init(ctx StateStoreContext, root StateStore) error {
 	var inner StateStoreContext
 	if ctx != nil {
-		if ctx.ChangelogTopic(s.name) != "" {
-			s.ctx = ctx
-		}
-		inner = &contextWrapper{StateStoreContext: ctx, noLog: true, register: func(_ StateStore, _ RestoreCallback) error {
+		inner = &contextWrapper{StateStoreContext: ctx, register: func(_ StateStore, _ RestoreCallback) error {
 			return ctx.Register(root, s.restore)
 		}}
 	}
@@ -122,11 +126,11 @@ func (s *segmentedSessionStore) restore(batch []ChangelogRecord) error {
 		if end < 0 || s.seg.id(end) < s.seg.minLive() {
 			continue
 		}
-		if err := s.inner.Put(s.storeKey(r.Key[:n], start, end), r.Value); err != nil {
+		if err := s.engine.Put(s.storeKey(r.Key[:n], start, end), r.Value); err != nil {
 			return err
 		}
 	}
-	return s.seg.expire(s.inner)
+	return s.seg.expire(s.engine)
 }
 
 func (s *segmentedSessionStore) Put(session Windowed[[]byte], value []byte) error {
@@ -143,18 +147,7 @@ func (s *segmentedSessionStore) Put(session Windowed[[]byte], value []byte) erro
 	if err := s.seg.expire(s.inner); err != nil {
 		return err
 	}
-	if err := s.inner.Put(s.storeKey(session.Key, w.Start, w.End), value); err != nil {
-		return err
-	}
-	if s.ctx == nil {
-		return nil
-	}
-	ck := appendInt64(appendInt64(append(make([]byte, 0, len(session.Key)+16), session.Key...), w.End), w.Start)
-	var v []byte
-	if value != nil {
-		v = bytes.Clone(value)
-	}
-	return s.ctx.LogChange(s.name, ck, v)
+	return s.inner.Put(s.storeKey(session.Key, w.Start, w.End), value)
 }
 
 func (s *segmentedSessionStore) Remove(session Windowed[[]byte]) error { return s.Put(session, nil) }

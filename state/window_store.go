@@ -86,20 +86,32 @@ func (s windowSupplier) Get() (WindowBytesStore, error) {
 	case s.retention < s.size:
 		return nil, fmt.Errorf("window store %q: the retention period (%dms) must be no smaller than the window size (%dms)", s.name, s.retention, s.size)
 	}
-	return &segmentedWindowStore{name: s.name, inner: s.inner(), seg: newSegments(s.retention), size: s.size, dups: s.dups}, nil
+	engine := s.inner()
+	return &segmentedWindowStore{name: s.name, engine: engine, inner: &segmentLogger{KeyValueBytesStore: engine, changelogKey: windowChangelogKey},
+		seg: newSegments(s.retention), size: s.size, dups: s.dups}, nil
 }
 
 // segmentedWindowStore keeps windows in a byte store under
 // segment(8) | escaped key | window start(8) | sequence(4).
 // Its changelog uses Kafka's window key layout, key | start(8) | seq(4).
+// The byte stack under it: record cache (optional), then the changelog
+// logger, then the engine (Pebble or memory).
 type segmentedWindowStore struct {
-	name  string
-	inner KeyValueBytesStore
-	seg   *segments
-	size  int64
-	dups  bool
-	seq   uint32
-	ctx   StateStoreContext // nil when not logged
+	name   string
+	inner  KeyValueBytesStore // top of the byte stack
+	engine KeyValueBytesStore // bottom: restoration writes here
+	seg    *segments
+	size   int64
+	dups   bool
+	seq    uint32
+}
+
+// enableCaching puts a record cache in front of the changelog logger;
+// stores that keep duplicates are never cached, as in Kafka.
+func (s *segmentedWindowStore) enableCaching() {
+	if !s.dups {
+		s.inner = newCachingKV(s.inner)
+	}
 }
 
 func (s *segmentedWindowStore) Name() string           { return s.name }
@@ -113,10 +125,7 @@ func (s *segmentedWindowStore) innerStore() StateStore { return s.inner }
 func (s *segmentedWindowStore) Init(ctx StateStoreContext, root StateStore) error {
 	var inner StateStoreContext
 	if ctx != nil {
-		if ctx.ChangelogTopic(s.name) != "" {
-			s.ctx = ctx
-		}
-		inner = &contextWrapper{StateStoreContext: ctx, noLog: true, register: func(_ StateStore, _ RestoreCallback) error {
+		inner = &contextWrapper{StateStoreContext: ctx, register: func(_ StateStore, _ RestoreCallback) error {
 			return ctx.Register(root, s.restore)
 		}}
 	}
@@ -142,11 +151,11 @@ func (s *segmentedWindowStore) restore(batch []ChangelogRecord) error {
 			continue
 		}
 		k := s.storeKey(r.Key[:n], start, binary.BigEndian.Uint32(r.Key[n+8:]))
-		if err := s.inner.Put(k, r.Value); err != nil {
+		if err := s.engine.Put(k, r.Value); err != nil {
 			return err
 		}
 	}
-	return s.seg.expire(s.inner)
+	return s.seg.expire(s.engine)
 }
 
 func (s *segmentedWindowStore) storeKey(key []byte, start int64, seq uint32) []byte {
@@ -174,19 +183,7 @@ func (s *segmentedWindowStore) Put(key, value []byte, windowStart int64) error {
 	if err := s.seg.expire(s.inner); err != nil {
 		return err
 	}
-	if err := s.inner.Put(s.storeKey(key, windowStart, s.seq), value); err != nil {
-		return err
-	}
-	if s.ctx == nil {
-		return nil
-	}
-	ck := make([]byte, 0, len(key)+12)
-	ck = binary.BigEndian.AppendUint32(appendInt64(append(ck, key...), windowStart), s.seq)
-	var v []byte
-	if value != nil {
-		v = bytes.Clone(value)
-	}
-	return s.ctx.LogChange(s.name, ck, v)
+	return s.inner.Put(s.storeKey(key, windowStart, s.seq), value)
 }
 
 func (s *segmentedWindowStore) FetchWindow(key []byte, windowStart int64) ([]byte, error) {

@@ -76,6 +76,7 @@ type WindowBuilder[K, V any] struct {
 	valueSerde serde.Serde[V]
 	logging    bool
 	logConfig  map[string]string
+	caching    bool
 }
 
 // WindowStoreBuilder declares a typed window store, e.g.
@@ -114,8 +115,22 @@ func (b *WindowBuilder[K, V]) LogConfig() map[string]string {
 	return windowedLogConfig(b.supplier.RetentionPeriod(), b.logConfig)
 }
 
-// CachingEnabled is false: window stores have no record cache yet.
-func (b *WindowBuilder[K, V]) CachingEnabled() bool { return false }
+// WithCachingEnabled puts a record cache in front of the store (not for
+// stores that retain duplicates, as in Kafka).
+func (b *WindowBuilder[K, V]) WithCachingEnabled() *WindowBuilder[K, V] {
+	b.caching = true
+	return b
+}
+
+// WithCachingDisabled removes the record cache.
+func (b *WindowBuilder[K, V]) WithCachingDisabled() *WindowBuilder[K, V] {
+	b.caching = false
+	return b
+}
+
+func (b *WindowBuilder[K, V]) CachingEnabled() bool {
+	return b.caching && b.supplier != nil && !b.supplier.RetainDuplicates()
+}
 
 func (b *WindowBuilder[K, V]) Build() (StateStore, error) {
 	switch {
@@ -130,6 +145,11 @@ func (b *WindowBuilder[K, V]) Build() (StateStore, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.CachingEnabled() {
+		if c, ok := inner.(interface{ enableCaching() }); ok {
+			c.enableCaching()
+		}
+	}
 	return &typedWindow[K, V]{inner: inner, keys: b.keySerde, values: b.valueSerde}, nil
 }
 
@@ -141,6 +161,7 @@ type SessionBuilder[K, V any] struct {
 	valueSerde serde.Serde[V]
 	logging    bool
 	logConfig  map[string]string
+	caching    bool
 }
 
 // SessionStoreBuilder declares a typed session store.
@@ -177,8 +198,19 @@ func (b *SessionBuilder[K, V]) LogConfig() map[string]string {
 	return windowedLogConfig(b.supplier.RetentionPeriod(), b.logConfig)
 }
 
-// CachingEnabled is false: session stores have no record cache yet.
-func (b *SessionBuilder[K, V]) CachingEnabled() bool { return false }
+// WithCachingEnabled puts a record cache in front of the store.
+func (b *SessionBuilder[K, V]) WithCachingEnabled() *SessionBuilder[K, V] {
+	b.caching = true
+	return b
+}
+
+// WithCachingDisabled removes the record cache.
+func (b *SessionBuilder[K, V]) WithCachingDisabled() *SessionBuilder[K, V] {
+	b.caching = false
+	return b
+}
+
+func (b *SessionBuilder[K, V]) CachingEnabled() bool { return b.caching }
 
 func (b *SessionBuilder[K, V]) Build() (StateStore, error) {
 	switch {
@@ -192,6 +224,11 @@ func (b *SessionBuilder[K, V]) Build() (StateStore, error) {
 	inner, err := b.supplier.Get()
 	if err != nil {
 		return nil, err
+	}
+	if b.caching {
+		if c, ok := inner.(interface{ enableCaching() }); ok {
+			c.enableCaching()
+		}
 	}
 	return &typedSession[K, V]{inner: inner, keys: b.keySerde, values: b.valueSerde}, nil
 }
@@ -543,4 +580,89 @@ func (w *typedSession[K, V]) Fetch(key K) (KeyValueIterator[Windowed[K], V], err
 		return nil, err
 	}
 	return w.s.wrap(w.inner.Fetch(kb))
+}
+
+// WindowedCacheFlush is one update a caching window or session store
+// releases downstream when it flushes (at commit) or evicts: the latest
+// value of a window since the previous flush, and the value the store held
+// before when old values were asked for. HasNew false is a deletion.
+type WindowedCacheFlush[K, V any] struct {
+	Key            Windowed[K]
+	NewValue       V
+	OldValue       V
+	HasNew, HasOld bool
+	TimestampMs    int64
+}
+
+// setWindowedFlushListener adapts a typed listener to the record cache of
+// a segmented store; decode turns a store key into a windowed key.
+func setWindowedFlushListener[K, V any](s *serdes[K, V], top StateStore, decode func(storeKey []byte) (Windowed[[]byte], error),
+	fn func(WindowedCacheFlush[K, V]) error, sendOldValues bool) bool {
+	c := findLayer[*cachingKV](top)
+	if c == nil {
+		return false
+	}
+	c.setFlushListener(func(key, newValue, oldValue []byte, ts int64) error {
+		if len(key) == 0 || key[0] >= 0x80 {
+			return nil // the store's stream-time entry
+		}
+		wk, err := decode(key)
+		if err != nil {
+			return err
+		}
+		f := WindowedCacheFlush[K, V]{TimestampMs: ts, Key: Windowed[K]{Window: wk.Window}}
+		if f.Key.Key, err = s.decodeKey(wk.Key); err != nil {
+			return err
+		}
+		if newValue != nil {
+			if f.NewValue, err = s.decodeValue(newValue); err != nil {
+				return err
+			}
+			f.HasNew = true
+		}
+		if oldValue != nil {
+			if f.OldValue, err = s.decodeValue(oldValue); err != nil {
+				return err
+			}
+			f.HasOld = true
+		}
+		return fn(f)
+	}, sendOldValues)
+	return true
+}
+
+// SetFlushListener makes the window store's record cache hand its flushed
+// updates to fn (Kafka's setFlushListener). It returns false when the
+// store has no cache; the caller then forwards every update itself. Call
+// it after Init.
+func (w *typedWindow[K, V]) SetFlushListener(fn func(WindowedCacheFlush[K, V]) error, sendOldValues bool) bool {
+	size := w.inner.WindowSize()
+	return setWindowedFlushListener(&w.s, w.inner, func(k []byte) (Windowed[[]byte], error) {
+		key, rest, err := splitEscaped(k[8:])
+		if err != nil || len(rest) != 12 {
+			return Windowed[[]byte]{}, errCorruptKey(k)
+		}
+		start := readInt64(rest)
+		return Windowed[[]byte]{Key: key, Window: Window{Start: start, End: windowEnd(start, size)}}, nil
+	}, fn, sendOldValues)
+}
+
+// SetFlushListener is the session store's; see typedWindow.SetFlushListener.
+func (w *typedSession[K, V]) SetFlushListener(fn func(WindowedCacheFlush[K, V]) error, sendOldValues bool) bool {
+	return setWindowedFlushListener(&w.s, w.inner, func(k []byte) (Windowed[[]byte], error) {
+		key, rest, err := splitEscaped(k[8:])
+		if err != nil || len(rest) != 16 {
+			return Windowed[[]byte]{}, errCorruptKey(k)
+		}
+		return Windowed[[]byte]{Key: key, Window: Window{Start: readInt64(rest[8:]), End: readInt64(rest)}}, nil
+	}, fn, sendOldValues)
+}
+
+// SetWindowedFlushListener sets a flush listener on a typed window or
+// session store built by this package.
+func SetWindowedFlushListener[K, V any](s StateStore, sendOldValues bool, fn func(WindowedCacheFlush[K, V]) error) bool {
+	l, ok := s.(interface {
+		SetFlushListener(func(WindowedCacheFlush[K, V]) error, bool) bool
+	})
+	return ok && l.SetFlushListener(fn, sendOldValues)
 }
