@@ -129,7 +129,6 @@ type managerBinder interface {
 type contextWrapper struct {
 	StateStoreContext
 	register func(store StateStore, restore RestoreCallback) error // nil: pass through
-	noLog    bool                                                  // hide the changelog from inner layers
 	ts       func() int64                                          // nil: pass through
 }
 
@@ -138,13 +137,6 @@ func (c *contextWrapper) Register(store StateStore, restore RestoreCallback) err
 		return c.register(store, restore)
 	}
 	return c.StateStoreContext.Register(store, restore)
-}
-
-func (c *contextWrapper) ChangelogTopic(storeName string) string {
-	if c.noLog {
-		return ""
-	}
-	return c.StateStoreContext.ChangelogTopic(storeName)
 }
 
 func (c *contextWrapper) RecordTimestamp() int64 {
