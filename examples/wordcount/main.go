@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	goruntime "runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -50,9 +51,10 @@ func main() {
 	group := flag.String("group", ApplicationID, "application id (consumer group, internal topic prefix)")
 	input := flag.String("input", InputTopic, "input topic")
 	output := flag.String("output", OutputTopic, "output topic")
-	threads := flag.Int("threads", 1, "stream threads (num.stream.threads)")
+	threads := flag.Int("threads", goruntime.NumCPU(), "stream threads (num.stream.threads); the library's default is 1, as Kafka's, the harness app runs one per core")
 	commit := flag.Duration("commit-interval", time.Second, "commit.interval.ms: how often counts are flushed from the record cache to the store, changelog and output")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until exit")
+	memProfile := flag.String("memprofile", "", "write an allocation profile (pprof) to this file at exit")
 	flag.Parse()
 
 	if *cpuProfile != "" {
@@ -62,6 +64,10 @@ func main() {
 			os.Exit(1)
 		}
 		defer stopProfile()
+	}
+
+	if *memProfile != "" {
+		defer writeMemProfile(*memProfile)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -99,6 +105,18 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
+func writeMemProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wordcount:", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "wordcount: writing the allocation profile:", err)
+	}
+}
+
 type benchConfig struct {
 	brokers, stateDir, group, input, output string
 	threads                                 int
@@ -122,6 +140,8 @@ func runBench(ctx context.Context, c benchConfig) error {
 		StateDir:         c.stateDir,
 		NumStreamThreads: c.threads,
 		CommitInterval:   c.commit,
+		// Millisecond timestamps show where start-up time goes.
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
 	if err != nil {
 		return err
