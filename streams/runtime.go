@@ -143,8 +143,13 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		kgo.OnPartitionsAssigned(rt.onAssigned),
 		kgo.OnPartitionsRevoked(rt.onRevoked),
 		kgo.OnPartitionsLost(rt.onLost),
+		kgo.RecordPartitioner(outputPartitioner()),
+		// Kafka's producer default, compression.type=none (kgo's is
+		// snappy): compressing every repartition and changelog batch
+		// costs more CPU than it saves on the usual local network. A
+		// ClientOpts entry overrides it.
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	)
-	opts = append(opts, producerDefaults()...)
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
@@ -157,15 +162,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	rt.threadCtx, rt.cancelThread = context.WithCancel(context.WithoutCancel(ctx))
 	rt.mu.Lock()
 	for range cfg.NumStreamThreads {
-		if _, err := rt.startThreadLocked(); err != nil {
-			rt.mu.Unlock()
-			rt.cancelThread()
-			rt.threadWG.Wait()
-			rt.global.stop(ctx)
-			cl.Close()
-			rt.releaseState()
-			return nil, err
-		}
+		rt.startThreadLocked()
 	}
 	rt.mu.Unlock()
 	rt.threadWG.Add(1)
@@ -239,57 +236,18 @@ func (rt *runtime) baseOpts(suffix string) []kgo.Opt {
 	return opts
 }
 
-// producerDefaults are the producer settings of the group client and of
-// every thread's producer; Config.ClientOpts come after and override them.
-func producerDefaults() []kgo.Opt {
-	return []kgo.Opt{
-		kgo.RecordPartitioner(outputPartitioner()),
-		// Kafka's producer default, compression.type=none (kgo's is
-		// snappy): compressing every repartition and changelog batch
-		// costs more CPU than it saves on the usual local network.
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
-	}
-}
-
-// newThreadProducer is a stream thread's own producer client, as each
-// Kafka Streams StreamThread has its own producer: a kgo client serialises
-// every Produce call and every acknowledgement on one client-wide lock, so
-// threads sharing a client would contend on it for every record.
-func (rt *runtime) newThreadProducer(name string) (*kgo.Client, error) {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(rt.cfg.BootstrapServers...),
-		kgo.ClientID(name),
-		kgo.WithLogger(kgoLogger{rt.log}),
-	}
-	opts = append(opts, producerDefaults()...)
-	opts = append(opts, rt.cfg.ClientOpts...)
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		return nil, fmt.Errorf("creating the producer of %s: %w", name, err)
-	}
-	return cl, nil
-}
-
-func (rt *runtime) startThreadLocked() (*streamThread, error) {
+func (rt *runtime) startThreadLocked() *streamThread {
 	t := newStreamThread(rt, rt.nextID+1)
-	producer, err := rt.newThreadProducer(t.name + "-producer")
-	if err != nil {
-		return nil, err
-	}
-	t.collector.cl = producer
 	rt.nextID++
 	rt.threads = append(rt.threads, t)
 	rt.threadWG.Add(1)
 	go func() {
 		defer rt.threadWG.Done()
-		// The thread flushed what its commits depend on; whatever is
-		// still buffered after a failure is failed by Close.
-		defer producer.Close()
 		if err := t.run(rt.threadCtx); err != nil && rt.threadCtx.Err() == nil {
 			rt.reportFailure(threadFailure{t, err})
 		}
 	}()
-	return t, nil
+	return t
 }
 
 // run polls and routes records until ctx is cancelled (nil) or the App
@@ -610,10 +568,7 @@ func (rt *runtime) restartReplacedTasks() {
 	}
 	rt.threads = alive
 	for range dead {
-		if _, err := rt.startThreadLocked(); err != nil {
-			rt.reportFailure(threadFailure{err: fmt.Errorf("replacing a failed stream thread: %w", err)})
-			return
-		}
+		rt.startThreadLocked()
 	}
 
 	committed := rt.cl.CommittedOffsets()
