@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -330,6 +332,7 @@ func TestPoisonRecordLogAndFailStopsTheApp(t *testing.T) {
 			t.Fatalf("Run = %v, want a deserialization error", err)
 		}
 	case <-time.After(60 * time.Second):
+		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
 		t.Fatal("Run did not fail on a poison record under LogAndFail")
 	}
 	if app.State() != Error {
