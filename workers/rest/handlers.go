@@ -112,11 +112,7 @@ func (s *Server) createConnector(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getConnector(w http.ResponseWriter, r *http.Request) {
 	info, err := s.herder.ConnectorInfo(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+	s.respond(w, r, info, err)
 }
 
 func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
@@ -129,11 +125,7 @@ func (s *Server) deleteConnector(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 	cfg, err := s.herder.ConnectorConfig(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, cfg)
+	s.respond(w, r, cfg, err)
 }
 
 func (s *Server) putConfig(w http.ResponseWriter, r *http.Request) {
@@ -170,29 +162,17 @@ func (s *Server) patchConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info, err := s.herder.PatchConnectorConfig(r.Context(), r.PathValue("name"), patch)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+	s.respond(w, r, info, err)
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := s.herder.ConnectorStatus(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.respond(w, r, st, err)
 }
 
 func (s *Server) getTasks(w http.ResponseWriter, r *http.Request) {
 	tasks, err := s.herder.TaskConfigs(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, tasks)
+	s.respond(w, r, tasks, err)
 }
 
 // getTasksConfig serves the deprecated map form {"c-0": {...}}.
@@ -227,11 +207,7 @@ func (s *Server) getTaskStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.herder.TaskStatus(r.Context(), r.PathValue("name"), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, st)
+	s.respond(w, r, st, err)
 }
 
 // boolParam parses a query flag the way JAX-RS does (absent = false).
@@ -324,11 +300,7 @@ func (s *Server) resetTopics(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getOffsets(w http.ResponseWriter, r *http.Request) {
 	offs, err := s.herder.ConnectorOffsets(r.Context(), r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, offs)
+	s.respond(w, r, offs, err)
 }
 
 func (s *Server) alterOffsets(w http.ResponseWriter, r *http.Request) {
@@ -377,11 +349,7 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pluginConfig(w http.ResponseWriter, r *http.Request) {
 	keys, err := s.herder.PluginConfig(r.Context(), r.PathValue("plugin"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, keys)
+	s.respond(w, r, keys, err)
 }
 
 // normalizedPluginName drops a trailing "Connector", so FileStreamSink and
@@ -408,11 +376,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	infos, err := s.herder.ValidateConnectorConfig(r.Context(), cfg)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, infos)
+	s.respond(w, r, infos, err)
 }
 
 func (s *Server) listLoggers(w http.ResponseWriter, r *http.Request) {

@@ -36,6 +36,16 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write(b)
 }
 
+// respond writes body as a 200 JSON response, or err as Kafka's error
+// body: the common ending of a handler that asks the herder one thing.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, body any, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
 // fail maps a herder error to Kafka's status code and body.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := workers.StatusCode(err)
