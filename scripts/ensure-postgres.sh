@@ -4,6 +4,9 @@
 # prints the connection URL the tests read from RUNNEL_TEST_POSTGRES_URL.
 # Fails loudly when it cannot: tests that need PostgreSQL never skip.
 set -euo pipefail
+# Stdout carries only the URL (callers capture it); everything the server
+# tools print goes to stderr.
+exec 3>&1 1>&2
 
 port="${PGPORT:-5432}"
 user="${RUNNEL_PG_USER:-runnel}"
@@ -24,7 +27,7 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 
 fi
 
 if [ -n "${RUNNEL_TEST_POSTGRES_URL:-}" ]; then
-  echo "$RUNNEL_TEST_POSTGRES_URL"
+  echo "$RUNNEL_TEST_POSTGRES_URL" >&3
   exit 0
 fi
 
@@ -39,7 +42,9 @@ if command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | gr
   fi
   if ! pg_lsclusters -h | awk -v v="$ver" -v n="$name" '$1==v && $2==n {print $4}' | grep -q online; then
     [ "$(id -u)" = 0 ] || die "PostgreSQL cluster ${ver}/${name} is down and starting it needs root"
-    pg_ctlcluster "$ver" "$name" start || die "pg_ctlcluster $ver $name start failed; see /var/log/postgresql/postgresql-${ver}-${name}.log"
+    # 3>&- : the server daemon must not inherit the caller's capture pipe, or
+    # $(ensure-postgres.sh) would wait for the server to exit.
+    pg_ctlcluster "$ver" "$name" start 3>&- || die "pg_ctlcluster $ver $name start failed; see /var/log/postgresql/postgresql-${ver}-${name}.log"
   fi
 else
   die "no PostgreSQL cluster found by pg_lsclusters; set RUNNEL_TEST_POSTGRES_URL"
@@ -60,4 +65,4 @@ DO \$\$ BEGIN
 END \$\$;
 SQL
 
-echo "$url"
+echo "$url" >&3
