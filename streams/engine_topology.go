@@ -143,10 +143,10 @@ type threadSink struct {
 
 func (s threadSink) Send(topic string, partition int32, key, value []byte, timestampMs int64, headers topology.Headers) error {
 	if partition >= 0 && headers == nil && s.rt.isChangelog(topic) {
-		s.th.collector.sendChangelog(s.rt.threadCtx, topic, partition, key, value, timestampMs)
+		s.th.collector.sendChangelog(topic, partition, key, value, timestampMs)
 		return nil
 	}
-	s.th.collector.send(s.rt.threadCtx, topic, partition, key, value, timestampMs, headersToKgo(headers))
+	s.th.collector.send(topic, partition, key, value, timestampMs, headersToKgo(headers))
 	return nil
 }
 

@@ -2,117 +2,275 @@ package streams
 
 import (
 	"context"
+	"fmt"
 	"sync"
-	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// recordCollector sends a stream thread's output records and tracks which
-// are still unacknowledged, so a commit can wait for exactly the records
-// its offsets depend on (Kafka's RecordCollectorImpl). Records are pooled:
-// kgo hands a record back in the promise and does not touch it afterwards.
+const (
+	// maxBatchBytes caps one partition's batch, under the broker's default
+	// message.max.bytes (1 MiB + 12).
+	maxBatchBytes = 1 << 20
+	// initialBatchBytes is a new batch's first buffer; it grows as needed.
+	initialBatchBytes = 16 << 10
+	// maxBufferedBytes bounds sealed, unacknowledged batches (Kafka's
+	// buffer.memory); a thread that gets this far ahead of the broker waits.
+	maxBufferedBytes = 32 << 20
+	// deliveryTimeoutDefault is Kafka's delivery.timeout.ms default: how
+	// long a batch is retried before its records fail.
+	deliveryTimeoutDefault = 2 * time.Minute
+	// retryBackoff is Kafka's retry.backoff.ms default.
+	retryBackoff = 100 * time.Millisecond
+)
+
+// recordCollector is a stream thread's producer (Kafka's
+// RecordCollectorImpl over its own record accumulator). The thread appends
+// records to per-partition batches; batches are sealed and handed to a
+// sender goroutine whenever the sender is idle, a batch is full, or a
+// commit flushes. The sender writes Produce requests through the shared kgo
+// client, one request per broker at a time, so a partition's batches land
+// in order; retriable failures are retried (after a metadata refresh) until
+// the delivery timeout, other failures go to the production exception
+// handler record by record.
+//
+// Only the owning thread calls send, sendChangelog, dispatch and flush.
 type recordCollector struct {
-	cl      *kgo.Client
-	pending atomic.Int64
+	cl         *kgo.Client
+	ctx        context.Context
+	onError    func(r *kgo.Record, err error) error
+	partitions func(topic string) (int32, error)
+	nudge      func() // wakes the owning thread to dispatch open batches
+	now        func() time.Time
+	// deliveryTimeout bounds retries of a batch (deliveryTimeoutDefault).
+	deliveryTimeout time.Duration
 
-	mu      sync.Mutex
-	waiting atomic.Bool
-	failed  atomic.Bool
-	zero    chan struct{}
-	// failure is the first production error the handler chose to fail on.
-	failure error
-
-	pool    sync.Pool
-	promise func(*kgo.Record, error)
-	onError func(r *kgo.Record, err error) error
+	// Owned by the thread.
+	open      map[topicPartition]*recordBatch
+	openOrder []*recordBatch
+	openRecs  int64
+	hashers   map[string]kgo.TopicPartitioner
+	scratch   kgo.Record
+	rr        uint32
 
 	// changelogs holds the acknowledged offsets of changelog records
-	// (statestores.go); changelogPromise records them.
-	changelogs       changelogAcks
-	changelogPromise func(*kgo.Record, error)
+	// (statestores.go).
+	changelogs changelogAcks
+
+	mu       sync.Mutex
+	room     *sync.Cond // signalled as buffered bytes drop
+	queue    []*recordBatch
+	buffered int   // bytes sealed and not yet acknowledged or failed
+	pending  int64 // records sealed and not yet acknowledged or failed
+	sending  bool  // a sender goroutine is running
+	zero     chan struct{}
+	failure  error // the first failure the handler chose to fail on
+	meta     producerMetadata
 }
 
 // newRecordCollector returns a collector producing through cl. onError
 // runs the production exception handler for a failed record and returns
-// the error to fail the thread with, or nil to continue.
-func newRecordCollector(cl *kgo.Client, onError func(r *kgo.Record, err error) error) *recordCollector {
-	c := &recordCollector{cl: cl, onError: onError}
-	c.pool.New = func() any { return new(kgo.Record) }
-	c.promise = c.acknowledged // one method value, reused for every record
-	c.changelogPromise = c.changelogAcknowledged
+// the error to fail the thread with, or nil to continue. partitions gives a
+// topic's partition count, for records sent without a partition.
+func newRecordCollector(ctx context.Context, cl *kgo.Client, onError func(*kgo.Record, error) error, partitions func(string) (int32, error), nudge func()) *recordCollector {
+	c := &recordCollector{
+		cl:              cl,
+		ctx:             ctx,
+		onError:         onError,
+		partitions:      partitions,
+		nudge:           nudge,
+		now:             time.Now,
+		deliveryTimeout: deliveryTimeoutDefault,
+		open:            map[topicPartition]*recordBatch{},
+		hashers:         map[string]kgo.TopicPartitioner{},
+	}
+	c.room = sync.NewCond(&c.mu)
+	c.meta.cl = cl
 	return c
 }
 
-// send produces one record. The key, value and header slices must stay
-// unchanged until the record is acknowledged.
-func (c *recordCollector) send(ctx context.Context, topic string, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader) {
-	r := c.pool.Get().(*kgo.Record)
-	r.Topic = topic
-	r.Partition = partition
-	r.Key = key
-	r.Value = value
-	r.Headers = headers
-	r.Timestamp = timeFromMillis(ts)
-	c.pending.Add(1)
-	c.cl.Produce(ctx, r, c.promise)
+// send produces one record; partition -1 lets the default partitioner
+// choose (murmur2 of the key as Kafka's, round-robin without a key). The
+// bytes are copied, so callers may reuse their buffers once send returns.
+func (c *recordCollector) send(topic string, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader) {
+	c.add(topic, partition, key, value, ts, headers, false)
 }
 
-func (c *recordCollector) acknowledged(r *kgo.Record, err error) {
+// sendChangelog produces a store's changelog record and records its
+// offset once acknowledged.
+func (c *recordCollector) sendChangelog(topic string, partition int32, key, value []byte, ts int64) {
+	c.add(topic, partition, key, value, ts, nil, true)
+}
+
+func (c *recordCollector) add(topic string, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader, changelog bool) {
+	if partition < 0 {
+		p, err := c.choosePartition(topic, key)
+		if err != nil {
+			c.failRecord(&kgo.Record{Topic: topic, Partition: partition, Key: key, Value: value, Headers: headers, Timestamp: timeFromMillis(ts)}, err)
+			return
+		}
+		partition = p
+	}
+	tp := topicPartition{topic, partition}
+	b := c.open[tp]
+	if b != nil && b.n > 0 && len(b.buf)+b.encodedSize(key, value, ts, headers) > maxBatchBytes {
+		c.sealOne(b)
+		b = nil
+	}
+	if b == nil {
+		b = newRecordBatch(tp, changelog, initialBatchBytes)
+		c.open[tp] = b
+		c.openOrder = append(c.openOrder, b)
+	}
+	b.append(key, value, ts, headers, c.now)
+	c.openRecs++
+}
+
+// choosePartition is Kafka's default partitioner for a record without an
+// explicit partition.
+func (c *recordCollector) choosePartition(topic string, key []byte) (int32, error) {
+	n, err := c.partitions(topic)
 	if err != nil {
-		if fail := c.onError(r, err); fail != nil {
-			c.mu.Lock()
-			if c.failure == nil {
-				c.failure = fail
-			}
-			c.mu.Unlock()
-			c.failed.Store(true)
+		return 0, err
+	}
+	if n <= 0 {
+		return 0, fmt.Errorf("topic %s has no partitions", topic)
+	}
+	if key == nil {
+		c.rr++
+		return int32(c.rr % uint32(n)), nil
+	}
+	h := c.hashers[topic]
+	if h == nil {
+		h = kgo.StickyKeyPartitioner(nil).ForTopic(topic)
+		c.hashers[topic] = h
+	}
+	c.scratch.Key = key
+	p := h.Partition(&c.scratch, int(n))
+	c.scratch.Key = nil
+	return int32(p), nil
+}
+
+// sealOne moves one full batch to the sender's queue.
+func (c *recordCollector) sealOne(b *recordBatch) {
+	delete(c.open, b.topicPartition)
+	for i, o := range c.openOrder {
+		if o == b {
+			c.openOrder = append(c.openOrder[:i], c.openOrder[i+1:]...)
+			break
 		}
 	}
-	*r = kgo.Record{}
-	c.pool.Put(r)
-	if c.pending.Add(-1) == 0 && c.waiting.Load() {
-		c.mu.Lock()
-		if c.zero != nil {
-			close(c.zero)
-			c.zero = nil
-		}
-		c.mu.Unlock()
+	c.openRecs -= int64(b.n)
+	b.seal()
+	c.enqueue([]*recordBatch{b}, int64(b.n))
+}
+
+// dispatch hands the open batches to the sender if it is idle; while it is
+// busy they keep filling, which is what makes the batches large. The
+// sender wakes the thread (nudge) when it runs dry.
+func (c *recordCollector) dispatch() {
+	if len(c.openOrder) == 0 {
+		return
+	}
+	c.mu.Lock()
+	busy := c.sending
+	c.mu.Unlock()
+	if !busy {
+		c.sealAll()
 	}
 }
 
-// flush waits until every record sent so far is acknowledged, then
-// reports the first production failure, if any. Only the owning thread
-// sends, so no new records race with the wait.
+// sealAll seals every open batch and queues them in the order they opened.
+func (c *recordCollector) sealAll() {
+	if len(c.openOrder) == 0 {
+		return
+	}
+	batches := c.openOrder
+	for _, b := range batches {
+		b.seal()
+	}
+	n := c.openRecs
+	c.openOrder = nil
+	c.openRecs = 0
+	clear(c.open)
+	c.enqueue(batches, n)
+}
+
+// enqueue queues sealed batches, waiting while too much is buffered, and
+// starts the sender if none runs.
+func (c *recordCollector) enqueue(batches []*recordBatch, records int64) {
+	size := 0
+	for _, b := range batches {
+		size += len(b.buf)
+	}
+	c.mu.Lock()
+	for c.buffered > 0 && c.buffered+size > maxBufferedBytes {
+		c.room.Wait()
+	}
+	c.queue = append(c.queue, batches...)
+	c.buffered += size
+	c.pending += records
+	start := !c.sending
+	c.sending = true
+	c.mu.Unlock()
+	if start {
+		go c.sendLoop()
+	}
+}
+
+// flush seals everything, then waits until every record sent so far is
+// acknowledged or failed, and reports the first failure the handler chose
+// to fail on.
 func (c *recordCollector) flush(ctx context.Context) error {
-	if c.pending.Load() > 0 {
-		c.mu.Lock()
-		zero := make(chan struct{})
-		c.zero = zero
-		c.waiting.Store(true)
-		if c.pending.Load() == 0 {
-			c.zero = nil
-			c.mu.Unlock()
-		} else {
-			c.mu.Unlock()
-			select {
-			case <-zero:
-			case <-ctx.Done():
-				c.waiting.Store(false)
-				return ctx.Err()
-			}
-		}
-		c.waiting.Store(false)
+	c.sealAll()
+	c.mu.Lock()
+	if c.pending == 0 {
+		c.mu.Unlock()
+		return c.err()
+	}
+	if c.zero == nil {
+		c.zero = make(chan struct{})
+	}
+	zero := c.zero
+	c.mu.Unlock()
+	select {
+	case <-zero:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	return c.err()
 }
 
-// err returns the first production failure seen so far.
+// err returns the first production failure the handler chose to fail on.
 func (c *recordCollector) err() error {
-	if !c.failed.Load() {
-		return nil
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.failure
+}
+
+// failRecord runs the production exception handler for one record.
+func (c *recordCollector) failRecord(r *kgo.Record, err error) {
+	fail := c.onError(r, err)
+	if fail == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.failure == nil {
+		c.failure = fail
+	}
+	c.mu.Unlock()
+}
+
+// done accounts for a batch that was acknowledged or failed for good.
+func (c *recordCollector) done(b *recordBatch) {
+	c.mu.Lock()
+	c.buffered -= len(b.buf)
+	c.pending -= int64(b.n)
+	if c.pending == 0 && c.zero != nil {
+		close(c.zero)
+		c.zero = nil
+	}
+	c.mu.Unlock()
+	c.room.Broadcast()
 }

@@ -33,7 +33,7 @@ func (e *copyEngine) Process(ctx context.Context, r *kgo.Record) error {
 	if string(r.Value) == "poison" {
 		return &deserializationError{err: errors.New("value is poison")}
 	}
-	e.th.collector.send(ctx, e.out, -1, r.Key, append([]byte("out:"), r.Value...), r.Timestamp.UnixMilli(), nil)
+	e.th.collector.send(e.out, -1, r.Key, append([]byte("out:"), r.Value...), r.Timestamp.UnixMilli(), nil)
 	return nil
 }
 func (e *copyEngine) PunctuateWallClock(context.Context, time.Time) error { return nil }

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/runnel-dev/runnel/state"
 	"github.com/runnel-dev/runnel/topology"
 )
@@ -125,26 +123,6 @@ func (a *changelogAcks) forget(topic string, partition int32) {
 	a.mu.Lock()
 	delete(a.acks, changelogPartition{topic, partition})
 	a.mu.Unlock()
-}
-
-// sendChangelog produces a store's changelog record and records its
-// offset once acknowledged.
-func (c *recordCollector) sendChangelog(ctx context.Context, topic string, partition int32, key, value []byte, ts int64) {
-	r := c.pool.Get().(*kgo.Record)
-	r.Topic = topic
-	r.Partition = partition
-	r.Key = key
-	r.Value = value
-	r.Timestamp = timeFromMillis(ts)
-	c.pending.Add(1)
-	c.cl.Produce(ctx, r, c.changelogPromise)
-}
-
-func (c *recordCollector) changelogAcknowledged(r *kgo.Record, err error) {
-	if err == nil {
-		c.changelogs.ack(r.Topic, r.Partition, r.Offset)
-	}
-	c.acknowledged(r, err)
 }
 
 // isChangelog reports whether topic is one of the application's

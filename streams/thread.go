@@ -77,7 +77,7 @@ func newStreamThread(rt *runtime, id int) *streamThread {
 		tasks:   map[*streamTask]struct{}{},
 		merging: map[*streamTask]struct{}{},
 	}
-	t.collector = newRecordCollector(rt.cl, t.onProductionError)
+	t.collector = newRecordCollector(rt.threadCtx, rt.cl, t.onProductionError, rt.partitions, t.poke)
 	return t
 }
 
@@ -91,11 +91,16 @@ func (t *streamThread) enqueue(w work) bool {
 	}
 	t.queue = append(t.queue, w)
 	t.mu.Unlock()
+	t.poke()
+	return true
+}
+
+// poke wakes the thread's loop if it waits.
+func (t *streamThread) poke() {
 	select {
 	case t.wake <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 func (t *streamThread) isDead() bool {
@@ -167,6 +172,9 @@ func (t *streamThread) run(ctx context.Context) (err error) {
 				return err
 			}
 		}
+		// Hand what this round produced to the sender, unless it is still
+		// busy with the previous round (then the batches keep growing).
+		t.collector.dispatch()
 		if len(items) > 0 {
 			continue
 		}
@@ -434,7 +442,7 @@ func (t *streamThread) onDeserializationError(ctx context.Context, task *streamT
 	}
 	resp := t.rt.cfg.DeserializationExceptionHandler.HandleDeserializationError(t.log, ec, cause)
 	if dlq := t.rt.cfg.DeadLetterQueueTopic; dlq != "" {
-		t.collector.send(ctx, dlq, -1, r.Key, r.Value, ec.Timestamp, deadLetterHeaders(r, cause))
+		t.collector.send(dlq, -1, r.Key, r.Value, ec.Timestamp, deadLetterHeaders(r, cause))
 	}
 	if resp == DeserializationFail {
 		return fmt.Errorf("task %s: deserializing %s-%d offset %d: %w", task.name, r.Topic, r.Partition, r.Offset, cause)
