@@ -122,6 +122,9 @@ type Config struct {
 	Logger *slog.Logger
 	// ClientOpts are extra franz-go options for every client the app
 	// creates (TLS, SASL, ...). They are applied after Runnel's own.
+	// Output, repartition and changelog records are written by the stream
+	// threads' own batch producer (uncompressed, acks=all), so kgo's
+	// producer options have no effect on them.
 	ClientOpts []kgo.Opt
 }
 

@@ -143,12 +143,6 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		kgo.OnPartitionsAssigned(rt.onAssigned),
 		kgo.OnPartitionsRevoked(rt.onRevoked),
 		kgo.OnPartitionsLost(rt.onLost),
-		kgo.RecordPartitioner(outputPartitioner()),
-		// Kafka's producer default, compression.type=none (kgo's is
-		// snappy): compressing every repartition and changelog batch
-		// costs more CPU than it saves on the usual local network. A
-		// ClientOpts entry overrides it.
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
 	)
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
