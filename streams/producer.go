@@ -50,8 +50,7 @@ type recordCollector struct {
 	open      map[topicPartition]*recordBatch
 	openOrder []*recordBatch
 	openRecs  int64
-	hashers   map[string]kgo.TopicPartitioner
-	scratch   kgo.Record
+	counts    map[string]int32 // partition counts for the default partitioner
 	rr        uint32
 
 	// changelogs holds the acknowledged offsets of changelog records
@@ -83,7 +82,7 @@ func newRecordCollector(ctx context.Context, cl *kgo.Client, onError func(*kgo.R
 		now:             time.Now,
 		deliveryTimeout: deliveryTimeoutDefault,
 		open:            map[topicPartition]*recordBatch{},
-		hashers:         map[string]kgo.TopicPartitioner{},
+		counts:          map[string]int32{},
 	}
 	c.room = sync.NewCond(&c.mu)
 	c.meta.cl = cl
@@ -128,28 +127,61 @@ func (c *recordCollector) add(topic string, partition int32, key, value []byte, 
 }
 
 // choosePartition is Kafka's default partitioner for a record without an
-// explicit partition.
+// explicit partition: murmur2 of the key, round-robin without one.
 func (c *recordCollector) choosePartition(topic string, key []byte) (int32, error) {
-	n, err := c.partitions(topic)
-	if err != nil {
-		return 0, err
-	}
-	if n <= 0 {
-		return 0, fmt.Errorf("topic %s has no partitions", topic)
+	n, ok := c.counts[topic]
+	if !ok {
+		var err error
+		if n, err = c.partitions(topic); err != nil {
+			return 0, err
+		}
+		if n <= 0 {
+			return 0, fmt.Errorf("topic %s has no partitions", topic)
+		}
+		c.counts[topic] = n
 	}
 	if key == nil {
 		c.rr++
 		return int32(c.rr % uint32(n)), nil
 	}
-	h := c.hashers[topic]
-	if h == nil {
-		h = kgo.StickyKeyPartitioner(nil).ForTopic(topic)
-		c.hashers[topic] = h
+	return int32((murmur2(key) & 0x7fffffff) % uint32(n)), nil
+}
+
+// murmur2 is the hash Kafka's default partitioner applies to record keys
+// (org.apache.kafka.common.utils.Utils.murmur2), so Runnel and Java
+// clients put a key in the same partition.
+func murmur2(data []byte) uint32 {
+	const (
+		seed uint32 = 0x9747b28c
+		m    uint32 = 0x5bd1e995
+		r           = 24
+	)
+	n := len(data)
+	h := seed ^ uint32(n)
+	for i := 0; i+4 <= n; i += 4 {
+		k := uint32(data[i]) | uint32(data[i+1])<<8 | uint32(data[i+2])<<16 | uint32(data[i+3])<<24
+		k *= m
+		k ^= k >> r
+		k *= m
+		h *= m
+		h ^= k
 	}
-	c.scratch.Key = key
-	p := h.Partition(&c.scratch, int(n))
-	c.scratch.Key = nil
-	return int32(p), nil
+	tail := data[n&^3:]
+	switch len(tail) {
+	case 3:
+		h ^= uint32(tail[2]) << 16
+		fallthrough
+	case 2:
+		h ^= uint32(tail[1]) << 8
+		fallthrough
+	case 1:
+		h ^= uint32(tail[0])
+		h *= m
+	}
+	h ^= h >> 13
+	h *= m
+	h ^= h >> 15
+	return h
 }
 
 // sealOne moves one full batch to the sender's queue.

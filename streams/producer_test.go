@@ -170,7 +170,7 @@ func TestCollectorRecordsReadBackExactly(t *testing.T) {
 func TestCollectorDefaultPartitionerMatchesKafka(t *testing.T) {
 	f := newCollectorFixture(t, true)
 	createTopics(t, f.addr, 5, "keyed")
-	keys := []string{"apple", "banana", "cherry", "damson", "elder", "fig", "grape", "hazel"}
+	keys := []string{"apple", "banana", "cherry", "damson", "elder", "fig", "grape", "hazel", "plum", "blackcurrant", ""}
 	for _, k := range keys {
 		f.c.send("keyed", -1, []byte(k), []byte(k), 0, nil)
 	}
@@ -257,5 +257,19 @@ func TestCollectorGivesUpAfterDeliveryTimeout(t *testing.T) {
 	}
 	if len(f.failed) != 1 || string(f.failed[0].Value) != "v" || f.failed[0].Partition != 3 {
 		t.Fatalf("handler saw %v", f.failed)
+	}
+}
+
+func TestMurmur2MatchesKafkaForEveryKeyLength(t *testing.T) {
+	hasher := kgo.StickyKeyPartitioner(nil).ForTopic("t")
+	key := make([]byte, 64)
+	for n := range len(key) {
+		for range 20 {
+			rand.Read(key[:n])
+			want := hasher.Partition(&kgo.Record{Key: key[:n]}, 1009)
+			if got := int(murmur2(key[:n])&0x7fffffff) % 1009; got != want {
+				t.Fatalf("key %x: partition %d, Kafka's %d", key[:n], got, want)
+			}
+		}
 	}
 }
