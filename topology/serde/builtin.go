@@ -14,6 +14,9 @@ func String() Serde[string] { return stringSerde{} }
 type stringSerde struct{}
 
 func (stringSerde) Serialize(_ string, v string) ([]byte, error) { return []byte(v), nil }
+func (stringSerde) AppendSerialize(dst []byte, _ string, v string) ([]byte, error) {
+	return append(present(dst), v...), nil
+}
 func (stringSerde) Deserialize(_ string, b []byte) (string, error) {
 	return string(b), nil
 }
@@ -26,6 +29,12 @@ func Bytes() Serde[[]byte] { return bytesSerde{} }
 type bytesSerde struct{}
 
 func (bytesSerde) Serialize(_ string, v []byte) ([]byte, error) { return v, nil }
+func (bytesSerde) AppendSerialize(dst []byte, _ string, v []byte) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return append(present(dst), v...), nil
+}
 func (bytesSerde) Deserialize(_ string, b []byte) ([]byte, error) {
 	if b == nil {
 		return nil, nil
@@ -46,6 +55,9 @@ type int16Serde struct{}
 func (int16Serde) Serialize(_ string, v int16) ([]byte, error) {
 	return binary.BigEndian.AppendUint16(make([]byte, 0, 2), uint16(v)), nil
 }
+func (int16Serde) AppendSerialize(dst []byte, _ string, v int16) ([]byte, error) {
+	return binary.BigEndian.AppendUint16(dst, uint16(v)), nil
+}
 func (int16Serde) Deserialize(topic string, b []byte) (int16, error) {
 	if b == nil {
 		return 0, nil
@@ -64,6 +76,9 @@ type int32Serde struct{}
 
 func (int32Serde) Serialize(_ string, v int32) ([]byte, error) {
 	return binary.BigEndian.AppendUint32(make([]byte, 0, 4), uint32(v)), nil
+}
+func (int32Serde) AppendSerialize(dst []byte, _ string, v int32) ([]byte, error) {
+	return binary.BigEndian.AppendUint32(dst, uint32(v)), nil
 }
 func (int32Serde) Deserialize(topic string, b []byte) (int32, error) {
 	if b == nil {
@@ -84,6 +99,9 @@ type int64Serde struct{}
 func (int64Serde) Serialize(_ string, v int64) ([]byte, error) {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(v)), nil
 }
+func (int64Serde) AppendSerialize(dst []byte, _ string, v int64) ([]byte, error) {
+	return binary.BigEndian.AppendUint64(dst, uint64(v)), nil
+}
 func (int64Serde) Deserialize(topic string, b []byte) (int64, error) {
 	if b == nil {
 		return 0, nil
@@ -103,6 +121,9 @@ type float32Serde struct{}
 func (float32Serde) Serialize(_ string, v float32) ([]byte, error) {
 	return binary.BigEndian.AppendUint32(make([]byte, 0, 4), math.Float32bits(v)), nil
 }
+func (float32Serde) AppendSerialize(dst []byte, _ string, v float32) ([]byte, error) {
+	return binary.BigEndian.AppendUint32(dst, math.Float32bits(v)), nil
+}
 func (float32Serde) Deserialize(topic string, b []byte) (float32, error) {
 	if b == nil {
 		return 0, nil
@@ -121,6 +142,9 @@ type float64Serde struct{}
 
 func (float64Serde) Serialize(_ string, v float64) ([]byte, error) {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), math.Float64bits(v)), nil
+}
+func (float64Serde) AppendSerialize(dst []byte, _ string, v float64) ([]byte, error) {
+	return binary.BigEndian.AppendUint64(dst, math.Float64bits(v)), nil
 }
 func (float64Serde) Deserialize(topic string, b []byte) (float64, error) {
 	if b == nil {
@@ -143,6 +167,12 @@ func (boolSerde) Serialize(_ string, v bool) ([]byte, error) {
 		return []byte{1}, nil
 	}
 	return []byte{0}, nil
+}
+func (boolSerde) AppendSerialize(dst []byte, _ string, v bool) ([]byte, error) {
+	if v {
+		return append(dst, 1), nil
+	}
+	return append(dst, 0), nil
 }
 func (boolSerde) Deserialize(topic string, b []byte) (bool, error) {
 	switch {
@@ -215,6 +245,17 @@ func (s nullableSerde[T]) Serialize(topic string, v *T) ([]byte, error) {
 	b, err := s.inner.Serialize(topic, *v)
 	if err == nil && b == nil {
 		b = []byte{} // a present value must not turn into null
+	}
+	return b, err
+}
+
+func (s nullableSerde[T]) AppendSerialize(dst []byte, topic string, v *T) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := AppenderOf(s.inner).AppendSerialize(dst, topic, *v)
+	if err == nil && b == nil {
+		b = present(dst) // a present value must not turn into null
 	}
 	return b, err
 }

@@ -66,3 +66,42 @@ func (f funcSerde[T]) Deserialize(topic string, b []byte) (T, error) {
 }
 
 func (f funcSerde[T]) String() string { return f.name }
+
+// Appender is a serde that can write an encoding onto the end of a
+// caller's buffer, as strconv.AppendInt does, so a caller that reuses its
+// buffer serializes without allocating. The built-in serdes have it.
+type Appender[T any] interface {
+	// AppendSerialize appends what Serialize(topic, v) returns to dst and
+	// returns the extended buffer, or nil for null. A present value never
+	// gives nil, even when its encoding is empty.
+	AppendSerialize(dst []byte, topic string, v T) ([]byte, error)
+}
+
+// AppenderOf returns s itself when it is an Appender, else an Appender
+// that copies what s.Serialize returns onto the end of dst. Resolve it
+// once, not per record.
+func AppenderOf[T any](s Serde[T]) Appender[T] {
+	if a, ok := s.(Appender[T]); ok {
+		return a
+	}
+	return copyAppender[T]{s}
+}
+
+type copyAppender[T any] struct{ s Serde[T] }
+
+func (c copyAppender[T]) AppendSerialize(dst []byte, topic string, v T) ([]byte, error) {
+	b, err := c.s.Serialize(topic, v)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return append(present(dst), b...), nil
+}
+
+// present is dst, or an empty non-nil slice for nil: appending an empty
+// encoding to it must still say "present", not null.
+func present(dst []byte) []byte {
+	if dst == nil {
+		return []byte{}
+	}
+	return dst
+}
