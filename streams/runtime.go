@@ -143,6 +143,7 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		kgo.OnPartitionsAssigned(rt.onAssigned),
 		kgo.OnPartitionsRevoked(rt.onRevoked),
 		kgo.OnPartitionsLost(rt.onLost),
+		kgo.WithPools(&recordSlabs{}),
 	)
 	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)

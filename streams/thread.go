@@ -246,6 +246,7 @@ func (t *streamThread) process(ctx context.Context, task *streamTask, recs []*kg
 // handlers.
 func (t *streamThread) processOne(ctx context.Context, task *streamTask, in *inputPartition, r *kgo.Record) error {
 	if r.Offset < in.next {
+		r.Recycle()
 		return nil
 	}
 	if err := task.eng.Process(ctx, r); err != nil {
@@ -266,6 +267,10 @@ func (t *streamThread) processOne(ctx context.Context, task *streamTask, in *inp
 	}
 	in.next = r.Offset + 1
 	in.epoch = r.LeaderEpoch
+	// Engines copy what they keep (topology.RawRecord's bytes point into
+	// the fetch buffer, not into the record), so the record goes back to
+	// kgo's slab pool now (recordSlabs).
+	r.Recycle()
 	return nil
 }
 

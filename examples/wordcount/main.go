@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -52,7 +53,9 @@ func main() {
 	output := flag.String("output", OutputTopic, "output topic")
 	threads := flag.Int("threads", 1, "stream threads (num.stream.threads), 1 as Kafka's default: the threads share one producer, and two measured slower than one")
 	commit := flag.Duration("commit-interval", time.Second, "commit.interval.ms: how often counts are flushed from the record cache to the store, changelog and output")
+	maxPoll := flag.Int("max-poll-records", streams.DefaultMaxPollRecords, "max.poll.records: records taken per poll")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until exit")
+	traceFile := flag.String("trace", "", "write a Go execution trace (go tool trace) to this file until exit")
 	memProfile := flag.String("memprofile", "", "write an allocation profile (pprof) to this file at exit")
 	flag.Parse()
 
@@ -69,6 +72,15 @@ func main() {
 		defer writeMemProfile(*memProfile)
 	}
 
+	if *traceFile != "" {
+		stopTrace, err := startTrace(*traceFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wordcount:", err)
+			os.Exit(1)
+		}
+		defer stopTrace()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -76,7 +88,7 @@ func main() {
 	case *demo:
 		err = runDemo(ctx, demoConfig{file: *file, bootstrap: *bootstrap, dataDir: *dataDir, out: os.Stdout})
 	case *brokers != "":
-		err = runBench(ctx, benchConfig{brokers: *brokers, stateDir: *stateDir, group: *group, input: *input, output: *output, threads: *threads, commit: *commit})
+		err = runBench(ctx, benchConfig{brokers: *brokers, stateDir: *stateDir, group: *group, input: *input, output: *output, threads: *threads, commit: *commit, maxPoll: *maxPoll})
 	default:
 		fmt.Fprintln(os.Stderr, "wordcount: give -demo, or -brokers (with -state -group -input -output) to run against a cluster")
 		flag.Usage()
@@ -104,6 +116,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
+		f.Close()
+	}, nil
+}
+
 func writeMemProfile(path string) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -120,6 +147,7 @@ type benchConfig struct {
 	brokers, stateDir, group, input, output string
 	threads                                 int
 	commit                                  time.Duration
+	maxPoll                                 int
 }
 
 // runBench is the harness's app: split on spaces, count in a persistent,
@@ -139,6 +167,7 @@ func runBench(ctx context.Context, c benchConfig) error {
 		StateDir:         c.stateDir,
 		NumStreamThreads: c.threads,
 		CommitInterval:   c.commit,
+		MaxPollRecords:   c.maxPoll,
 		// Millisecond timestamps show where start-up time goes.
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 	})
