@@ -39,21 +39,36 @@ func (c *RecordCache) SizeBytes() int64 { return c.size.Load() }
 
 func (c *RecordCache) over() bool { return c.size.Load() > c.max }
 
-// cacheEntry is one cached key. value nil is a deletion. Key and value
-// slices are never written after they are stored, so slices handed out
-// stay valid. An entry handed out by takeDirty or snapshot is pinned:
-// it is replaced, never changed, so a flush or iterator in progress sees
-// the entry as it was; an unpinned entry is updated in place, which spares
-// the allocation on the common path (a key rewritten between commits).
+// cacheEntry is one cached key. value nil is a deletion. Key slices are
+// never written after they are stored. An entry handed out by takeDirty
+// or snapshot is pinned: it is replaced, never changed, so a flush or
+// iterator in progress sees the entry as it was; an unpinned entry is
+// updated in place, which spares the allocation on the common path (a
+// key rewritten between commits). Its value bytes are overwritten in
+// place too, unless Get lent them to a reader (lent): then the next write
+// stores a fresh copy and the reader's slice stays valid.
 type cacheEntry struct {
 	key, value []byte
 	ts         int64
 	dirty      bool
 	pinned     bool
+	lent       bool
 	size       int64
 
 	prev, next   *cacheEntry // LRU list; head is the most recently used
 	dprev, dnext *cacheEntry // dirty list, in the order entries became dirty
+}
+
+// setValue stores a copy of value (nil: a deletion).
+func (e *cacheEntry) setValue(value []byte) {
+	switch {
+	case value == nil:
+		e.value = nil
+	case e.value != nil && !e.lent && cap(e.value) >= len(value):
+		e.value = append(e.value[:0], value...)
+	default:
+		e.value, e.lent = bytes.Clone(value), false
+	}
 }
 
 // namedCache is one store instance's entries: hashed for point reads and
@@ -63,7 +78,9 @@ type cacheEntry struct {
 // Both indexes hold a cacheSlot per key, so rewriting a cached key (the
 // common case: a count updated again before the next commit) is one hash
 // lookup and never touches the tree, whose byte comparisons dominated the
-// cost of an update.
+// cost of an update. The slot of the last key looked up is remembered:
+// an aggregation reads a key and then writes it, and the write finds the
+// slot without hashing again.
 type namedCache struct {
 	shared       *RecordCache
 	index        map[string]*cacheSlot
@@ -71,6 +88,7 @@ type namedCache struct {
 	head, tail   *cacheEntry
 	dhead, dtail *cacheEntry
 	ndirty       int
+	last         *cacheSlot // nil, or the slot of the last lookup
 }
 
 // cacheSlot is where a key's current entry lives.
@@ -86,21 +104,30 @@ func newNamedCache(shared *RecordCache) *namedCache {
 
 func (c *namedCache) len() int { return len(c.index) }
 
+// lookup returns key's slot, or nil.
+func (c *namedCache) lookup(key []byte) *cacheSlot {
+	if s := c.last; s != nil && string(s.e.key) == string(key) {
+		return s
+	}
+	s := c.index[string(key)]
+	if s != nil {
+		c.last = s
+	}
+	return s
+}
+
 func (c *namedCache) get(key []byte) *cacheEntry {
-	slot, ok := c.index[string(key)]
-	if !ok {
+	slot := c.lookup(key)
+	if slot == nil {
 		return nil
 	}
 	c.touch(slot.e)
 	return slot.e
 }
 
-// put stores a copy of key and value.
+// put stores a copy of key and value: the caller may reuse its slices.
 func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
-	if value != nil {
-		value = bytes.Clone(value)
-	}
-	if slot, ok := c.index[string(key)]; ok {
+	if slot := c.lookup(key); slot != nil {
 		old := slot.e
 		if old.dirty && !dirty {
 			c.touch(old) // a clean read never replaces a pending write
@@ -116,17 +143,20 @@ func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
 			e = &cacheEntry{key: old.key}
 			slot.e = e
 		}
-		e.value, e.ts, e.dirty = value, ts, dirty
+		e.setValue(value)
+		e.ts, e.dirty = ts, dirty
 		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
 		c.shared.size.Add(e.size)
 		c.link(e)
 		return
 	}
-	e := &cacheEntry{key: bytes.Clone(key), value: value, ts: ts, dirty: dirty}
+	e := &cacheEntry{key: bytes.Clone(key), ts: ts, dirty: dirty}
+	e.setValue(value)
 	e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
 	slot := &cacheSlot{e: e}
 	c.index[string(e.key)] = slot
 	c.tree.ReplaceOrInsert(e.key, slot)
+	c.last = slot
 	c.shared.size.Add(e.size)
 	c.link(e)
 }
@@ -136,6 +166,9 @@ func (c *namedCache) remove(e *cacheEntry) {
 	if slot, ok := c.index[string(e.key)]; ok && slot.e == e {
 		delete(c.index, string(e.key))
 		c.tree.Delete(e.key)
+		if c.last == slot {
+			c.last = nil
+		}
 	}
 	c.unlink(e)
 	c.shared.size.Add(-e.size)
@@ -266,5 +299,5 @@ func (c *namedCache) clear() {
 	}
 	c.tree.Clear(false)
 	clear(c.index)
-	c.head, c.tail, c.dhead, c.dtail, c.ndirty = nil, nil, nil, nil, 0
+	c.head, c.tail, c.dhead, c.dtail, c.ndirty, c.last = nil, nil, nil, nil, 0, nil
 }

@@ -62,13 +62,34 @@ func (c *cachingKV) timestamp() int64 {
 }
 
 func (c *cachingKV) Get(key []byte) ([]byte, error) {
+	return c.get(key, true)
+}
+
+// lender is a byte store layer that can hand its owning task a value
+// without protecting the bytes from the task's next write (see
+// UpdatableKeyValueStore.GetForUpdate).
+type lender interface {
+	getLent(key []byte) ([]byte, error)
+}
+
+func (c *cachingKV) getLent(key []byte) ([]byte, error) {
+	return c.get(key, false)
+}
+
+// get reads through the cache. A cached value handed to anyone but the
+// owning task is marked lent, so writes leave its bytes alone.
+func (c *cachingKV) get(key []byte, lend bool) ([]byte, error) {
 	if !c.IsOpen() {
 		return nil, closedError(c.Name())
 	}
 	c.mu.Lock()
 	if e := c.cache.get(key); e != nil {
+		if lend && e.value != nil {
+			e.lent = true
+		}
+		v := e.value
 		c.mu.Unlock()
-		return e.value, nil
+		return v, nil
 	}
 	c.mu.Unlock()
 	return c.KeyValueBytesStore.Get(key)

@@ -34,7 +34,7 @@ func PersistentTimestampedKeyValueStore(name string) KeyValueBytesStoreSupplier 
 func TimestampedKeyValueStoreBuilder[K, V any](supplier KeyValueBytesStoreSupplier, keySerde serde.Serde[K], valueSerde serde.Serde[V]) *KeyValueBuilder[K, ValueAndTimestamp[V]] {
 	var vs serde.Serde[ValueAndTimestamp[V]]
 	if valueSerde != nil {
-		vs = valueAndTimestampSerde[V]{valueSerde}
+		vs = valueAndTimestampSerde[V]{values: valueSerde, app: serde.AppenderOf(valueSerde)}
 	}
 	b := KeyValueStoreBuilder(supplier, keySerde, vs)
 	b.timestamped = true
@@ -48,7 +48,10 @@ func GetTimestampedKeyValueStore[K, V any](g StoreGetter, name string) (Timestam
 
 // valueAndTimestampSerde writes the timestamp (8 bytes, big-endian) in
 // front of the value; a null value is null.
-type valueAndTimestampSerde[V any] struct{ values serde.Serde[V] }
+type valueAndTimestampSerde[V any] struct {
+	values serde.Serde[V]
+	app    serde.Appender[V]
+}
 
 func (s valueAndTimestampSerde[V]) Serialize(topic string, v ValueAndTimestamp[V]) ([]byte, error) {
 	raw, err := s.values.Serialize(topic, v.Value)
@@ -56,6 +59,14 @@ func (s valueAndTimestampSerde[V]) Serialize(topic string, v ValueAndTimestamp[V
 		return nil, err
 	}
 	return appendTimestamped(make([]byte, 0, 8+len(raw)), v.Timestamp, raw), nil
+}
+
+func (s valueAndTimestampSerde[V]) AppendSerialize(dst []byte, topic string, v ValueAndTimestamp[V]) ([]byte, error) {
+	b, err := s.app.AppendSerialize(binary.BigEndian.AppendUint64(dst, uint64(v.Timestamp)), topic, v.Value)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 func (s valueAndTimestampSerde[V]) Deserialize(topic string, b []byte) (ValueAndTimestamp[V], error) {

@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/runnel-dev/runnel/topology/serde"
 )
@@ -10,14 +11,52 @@ import (
 // changelog-less topic name "" unless the task names one; they must not rely
 // on it.
 func NewKeyValueStore[K, V any](inner KeyValueBytesStore, keySerde serde.Serde[K], valueSerde serde.Serde[V]) KeyValueStore[K, V] {
-	return &typedKV[K, V]{inner: inner, keys: keySerde, values: valueSerde}
+	return &typedKV[K, V]{inner: inner, keys: keySerde, values: valueSerde,
+		keyApp: serde.AppenderOf(keySerde), valueApp: serde.AppenderOf(valueSerde)}
+}
+
+// UpdatableKeyValueStore is a KeyValueStore that lets its owning task read
+// a value it is about to rewrite more cheaply than Get. The typed
+// key-value stores of this package implement it.
+type UpdatableKeyValueStore[K, V any] interface {
+	KeyValueStore[K, V]
+	// GetForUpdate is Get for the goroutine of the task that owns the
+	// store, and no other: the record cache lends it the entry's bytes
+	// without protecting them from other readers, so the task's next
+	// write of the key can update the entry in place.
+	GetForUpdate(key K) (V, bool, error)
 }
 
 type typedKV[K, V any] struct {
-	inner  KeyValueBytesStore
-	keys   serde.Serde[K]
-	values serde.Serde[V]
-	topic  string // changelog topic, passed to serdes as Kafka does
+	inner    KeyValueBytesStore
+	keys     serde.Serde[K]
+	values   serde.Serde[V]
+	keyApp   serde.Appender[K]
+	valueApp serde.Appender[V]
+	topic    string // changelog topic, passed to serdes as Kafka does
+
+	// Serialization buffers of the owning task, the only writer. The
+	// layers below copy what they keep, so one pair serves every call;
+	// busy makes a nested call (a flush listener writing back to the
+	// store during an eviction) use fresh buffers instead.
+	kbuf, vbuf []byte
+	busy       bool
+
+	// Get may come from any goroutine (interactive queries): readers
+	// share one key buffer, and allocate when another reader holds it.
+	rmu  sync.Mutex
+	rbuf []byte
+}
+
+// maxKeptBuffer bounds the serialization buffers a store keeps between
+// calls: a rare huge key or value is not held for the store's lifetime.
+const maxKeptBuffer = 64 << 10
+
+func keep(b []byte) []byte {
+	if cap(b) > maxKeptBuffer {
+		return nil
+	}
+	return b[:0]
 }
 
 func (s *typedKV[K, V]) Name() string              { return s.inner.Name() }
@@ -36,9 +75,23 @@ func (s *typedKV[K, V]) Init(ctx StateStoreContext, root StateStore) error {
 }
 
 func (s *typedKV[K, V]) key(k K) ([]byte, error) {
-	b, err := s.keys.Serialize(s.topic, k)
+	return s.appendKey(nil, k)
+}
+
+// appendKey serializes k onto dst.
+func (s *typedKV[K, V]) appendKey(dst []byte, k K) ([]byte, error) {
+	b, err := s.keyApp.AppendSerialize(dst, s.topic, k)
 	if err != nil {
 		return nil, fmt.Errorf("store %q: key: %w", s.inner.Name(), err)
+	}
+	return b, nil
+}
+
+// appendValue serializes v onto dst.
+func (s *typedKV[K, V]) appendValue(dst []byte, v V) ([]byte, error) {
+	b, err := s.valueApp.AppendSerialize(dst, s.topic, v)
+	if err != nil {
+		return nil, fmt.Errorf("store %q: value: %w", s.inner.Name(), err)
 	}
 	return b, nil
 }
@@ -51,30 +104,85 @@ func (s *typedKV[K, V]) value(b []byte) (V, error) {
 	return v, nil
 }
 
+// writeBuffers takes the owner's buffers for one call; release gives them
+// back, grown.
+func (s *typedKV[K, V]) writeBuffers() (kbuf, vbuf []byte, owned bool) {
+	if s.busy {
+		return nil, nil, false
+	}
+	s.busy = true
+	return s.kbuf[:0], s.vbuf[:0], true
+}
+
+func (s *typedKV[K, V]) release(kbuf, vbuf []byte, owned bool) {
+	if owned {
+		s.kbuf, s.vbuf, s.busy = keep(kbuf), keep(vbuf), false
+	}
+}
+
 func (s *typedKV[K, V]) Get(key K) (V, bool, error) {
-	var zero V
-	kb, err := s.key(key)
+	var buf []byte
+	locked := s.rmu.TryLock()
+	if locked {
+		buf = s.rbuf[:0]
+	}
+	v, ok, kb, err := s.get(buf, key, s.inner.Get)
+	if locked {
+		if kb != nil {
+			s.rbuf = keep(kb)
+		}
+		s.rmu.Unlock()
+	}
+	return v, ok, err
+}
+
+func (s *typedKV[K, V]) GetForUpdate(key K) (V, bool, error) {
+	read := s.inner.Get
+	if l, ok := s.inner.(lender); ok {
+		read = l.getLent
+	}
+	kbuf, vbuf, owned := s.writeBuffers()
+	v, ok, kb, err := s.get(kbuf, key, read)
+	if kb != nil {
+		kbuf = kb
+	}
+	s.release(kbuf, vbuf, owned)
+	return v, ok, err
+}
+
+// get serializes key onto buf and reads it with read; kb is the grown
+// buffer.
+func (s *typedKV[K, V]) get(buf []byte, key K, read func([]byte) ([]byte, error)) (v V, ok bool, kb []byte, err error) {
+	kb, err = s.appendKey(buf, key)
 	if err != nil {
-		return zero, false, err
+		return v, false, nil, err
 	}
-	vb, err := s.inner.Get(kb)
+	vb, err := read(kb)
 	if err != nil || vb == nil {
-		return zero, false, err
+		return v, false, kb, err
 	}
-	v, err := s.value(vb)
-	return v, err == nil, err
+	v, err = s.value(vb)
+	return v, err == nil, kb, err
 }
 
 func (s *typedKV[K, V]) Put(key K, value V) error {
-	kb, err := s.key(key)
+	kbuf, vbuf, owned := s.writeBuffers()
+	kb, err := s.appendKey(kbuf, key)
 	if err != nil {
+		s.release(kbuf, vbuf, owned)
 		return err
 	}
-	vb, err := s.values.Serialize(s.topic, value)
+	vb, err := s.appendValue(vbuf, value)
 	if err != nil {
-		return fmt.Errorf("store %q: value: %w", s.inner.Name(), err)
+		s.release(kb, vbuf, owned)
+		return err
 	}
-	return s.inner.Put(kb, vb)
+	err = s.inner.Put(kb, vb)
+	if vb == nil {
+		vb = vbuf
+	}
+	s.release(kb, vb, owned)
+	return err
 }
 
 func (s *typedKV[K, V]) PutIfAbsent(key K, value V) (V, bool, error) {
@@ -113,11 +221,14 @@ func (s *typedKV[K, V]) PutAll(entries []KeyValue[K, V]) error {
 
 func (s *typedKV[K, V]) Delete(key K) (V, bool, error) {
 	var zero V
-	kb, err := s.key(key)
+	kbuf, vbuf, owned := s.writeBuffers()
+	kb, err := s.appendKey(kbuf, key)
 	if err != nil {
+		s.release(kbuf, vbuf, owned)
 		return zero, false, err
 	}
 	old, err := s.inner.Delete(kb)
+	s.release(kb, vbuf, owned)
 	if err != nil || old == nil {
 		return zero, false, err
 	}

@@ -94,7 +94,7 @@ func (b *tsStoreBuilder[K, V]) Build() (state.StateStore, error) {
 	if !ok {
 		return nil, fmt.Errorf("store %q: the state package built a %T, not a timestamped key-value store", b.spec.name, st)
 	}
-	return &timestampedKV[K, V]{inner: inner}, nil
+	return newTimestampedKV(inner), nil
 }
 
 // timestampedKV is a DSL store as the task holds it: the DSL's processors
@@ -103,6 +103,18 @@ func (b *tsStoreBuilder[K, V]) Build() (state.StateStore, error) {
 // state.KeyValueStore[K, V], like Kafka's facade over timestamped stores.
 type timestampedKV[K, V any] struct {
 	inner state.TimestampedKeyValueStore[K, V]
+	// read is the processors' read: GetForUpdate, which lets their
+	// following write update the cached entry in place, when the store
+	// has it (package state's stores do).
+	read func(K) (state.ValueAndTimestamp[V], bool, error)
+}
+
+func newTimestampedKV[K, V any](inner state.TimestampedKeyValueStore[K, V]) *timestampedKV[K, V] {
+	s := &timestampedKV[K, V]{inner: inner, read: inner.Get}
+	if u, ok := inner.(state.UpdatableKeyValueStore[K, state.ValueAndTimestamp[V]]); ok {
+		s.read = u.GetForUpdate
+	}
+	return s
 }
 
 func (s *timestampedKV[K, V]) Name() string     { return s.inner.Name() }
@@ -123,9 +135,17 @@ func (s *timestampedKV[K, V]) Bytes() state.KeyValueBytesStore { return s.inner.
 func (s *timestampedKV[K, V]) Timestamped() state.TimestampedKeyValueStore[K, V] { return s.inner }
 
 // get returns the value under k with the timestamp of the record that
-// last changed it.
+// last changed it. Any goroutine may call it (global stores are read by
+// every stream thread).
 func (s *timestampedKV[K, V]) get(k K) (v V, ts int64, ok bool, err error) {
 	vt, ok, err := s.inner.Get(k)
+	return vt.Value, vt.Timestamp, ok, err
+}
+
+// getForUpdate is get for a processor of the task that owns the store,
+// about to write k: the write then updates the cached entry in place.
+func (s *timestampedKV[K, V]) getForUpdate(k K) (v V, ts int64, ok bool, err error) {
+	vt, ok, err := s.read(k)
 	return vt.Value, vt.Timestamp, ok, err
 }
 

@@ -206,7 +206,7 @@ func (p *streamAggregateProc[K, V, VA]) Process(rec topology.Record[K, V]) error
 		logSkip(p.ctx, "Skipping record due to null key or value.")
 		return nil
 	}
-	old, oldTs, found, err := p.store.get(rec.Key)
+	old, oldTs, found, err := p.store.getForUpdate(rec.Key)
 	if err != nil {
 		return err
 	}
@@ -516,7 +516,7 @@ func (p *tableAggregateProc[K, V, VA]) Process(rec topology.Record[K, tableChang
 	if p.keyNull != nil && p.keyNull(rec.Key) {
 		return fmt.Errorf("record key for the KTable aggregate with store %s should not be null", p.a.storeName)
 	}
-	oldAgg, oldTs, found, err := p.store.get(rec.Key)
+	oldAgg, oldTs, found, err := p.store.getForUpdate(rec.Key)
 	if err != nil {
 		return err
 	}
