@@ -142,10 +142,6 @@ type threadSink struct {
 }
 
 func (s threadSink) Send(topic string, partition int32, key, value []byte, timestampMs int64, headers topology.Headers) error {
-	if partition >= 0 && headers == nil && s.rt.isChangelog(topic) {
-		s.th.collector.sendChangelog(topic, partition, key, value, timestampMs)
-		return nil
-	}
 	s.th.collector.send(topic, partition, key, value, timestampMs, headersToKgo(headers))
 	return nil
 }

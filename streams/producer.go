@@ -41,16 +41,19 @@ type recordCollector struct {
 	ctx        context.Context
 	onError    func(r *kgo.Record, err error) error
 	partitions func(topic string) (int32, error)
-	nudge      func() // wakes the owning thread to dispatch open batches
-	now        func() time.Time
+	// isChangelog tells which topics are store changelogs, whose
+	// acknowledged offsets feed the checkpoints (nil: none).
+	isChangelog func(topic string) bool
+	nudge       func() // wakes the owning thread to dispatch open batches
+	now         func() time.Time
 	// deliveryTimeout bounds retries of a batch (deliveryTimeoutDefault).
 	deliveryTimeout time.Duration
 
 	// Owned by the thread.
-	open      map[topicPartition]*recordBatch
+	topics    map[string]*topicState
+	last      *topicState // the previous record's topic: usually the next one's
 	openOrder []*recordBatch
 	openRecs  int64
-	counts    map[string]int32 // partition counts for the default partitioner
 	rr        uint32
 
 	// changelogs holds the acknowledged offsets of changelog records
@@ -81,45 +84,72 @@ func newRecordCollector(ctx context.Context, cl *kgo.Client, onError func(*kgo.R
 		nudge:           nudge,
 		now:             time.Now,
 		deliveryTimeout: deliveryTimeoutDefault,
-		open:            map[topicPartition]*recordBatch{},
-		counts:          map[string]int32{},
+		topics:          map[string]*topicState{},
 	}
 	c.room = sync.NewCond(&c.mu)
 	c.meta.cl = cl
 	return c
 }
 
+// topicState is what the collector keeps per topic it writes to.
+type topicState struct {
+	name      string
+	changelog bool
+	count     int32          // partitions; 0 until the default partitioner needs it
+	open      []*recordBatch // the open batch of each partition, if any
+}
+
+// topic returns the topic's state; consecutive records mostly share a
+// topic, so the common case is one string comparison of equal pointers.
+func (c *recordCollector) topic(name string) *topicState {
+	if c.last != nil && c.last.name == name {
+		return c.last
+	}
+	ts := c.topics[name]
+	if ts == nil {
+		ts = &topicState{name: name, changelog: c.isChangelog != nil && c.isChangelog(name)}
+		c.topics[name] = ts
+	}
+	c.last = ts
+	return ts
+}
+
 // send produces one record; partition -1 lets the default partitioner
 // choose (murmur2 of the key as Kafka's, round-robin without a key). The
 // bytes are copied, so callers may reuse their buffers once send returns.
+// A record for a store changelog (see isChangelog) counts towards the
+// store's checkpoint once acknowledged.
 func (c *recordCollector) send(topic string, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader) {
-	c.add(topic, partition, key, value, ts, headers, false)
+	t := c.topic(topic)
+	c.add(t, partition, key, value, ts, headers, t.changelog && partition >= 0 && headers == nil)
 }
 
 // sendChangelog produces a store's changelog record and records its
 // offset once acknowledged.
 func (c *recordCollector) sendChangelog(topic string, partition int32, key, value []byte, ts int64) {
-	c.add(topic, partition, key, value, ts, nil, true)
+	c.add(c.topic(topic), partition, key, value, ts, nil, true)
 }
 
-func (c *recordCollector) add(topic string, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader, changelog bool) {
+func (c *recordCollector) add(t *topicState, partition int32, key, value []byte, ts int64, headers []kgo.RecordHeader, changelog bool) {
 	if partition < 0 {
-		p, err := c.choosePartition(topic, key)
+		p, err := c.choosePartition(t, key)
 		if err != nil {
-			c.failRecord(&kgo.Record{Topic: topic, Partition: partition, Key: key, Value: value, Headers: headers, Timestamp: timeFromMillis(ts)}, err)
+			c.failRecord(&kgo.Record{Topic: t.name, Partition: partition, Key: key, Value: value, Headers: headers, Timestamp: timeFromMillis(ts)}, err)
 			return
 		}
 		partition = p
 	}
-	tp := topicPartition{topic, partition}
-	b := c.open[tp]
+	if int(partition) >= len(t.open) {
+		t.open = append(t.open, make([]*recordBatch, int(partition)+1-len(t.open))...)
+	}
+	b := t.open[partition]
 	if b != nil && b.n > 0 && len(b.buf)+b.encodedSize(key, value, ts, headers) > maxBatchBytes {
-		c.sealOne(b)
+		c.sealOne(t, b)
 		b = nil
 	}
 	if b == nil {
-		b = newRecordBatch(tp, changelog, initialBatchBytes)
-		c.open[tp] = b
+		b = newRecordBatch(topicPartition{t.name, partition}, changelog, initialBatchBytes)
+		t.open[partition] = b
 		c.openOrder = append(c.openOrder, b)
 	}
 	b.append(key, value, ts, headers, c.now)
@@ -128,17 +158,17 @@ func (c *recordCollector) add(topic string, partition int32, key, value []byte, 
 
 // choosePartition is Kafka's default partitioner for a record without an
 // explicit partition: murmur2 of the key, round-robin without one.
-func (c *recordCollector) choosePartition(topic string, key []byte) (int32, error) {
-	n, ok := c.counts[topic]
-	if !ok {
+func (c *recordCollector) choosePartition(t *topicState, key []byte) (int32, error) {
+	n := t.count
+	if n == 0 {
 		var err error
-		if n, err = c.partitions(topic); err != nil {
+		if n, err = c.partitions(t.name); err != nil {
 			return 0, err
 		}
 		if n <= 0 {
-			return 0, fmt.Errorf("topic %s has no partitions", topic)
+			return 0, fmt.Errorf("topic %s has no partitions", t.name)
 		}
-		c.counts[topic] = n
+		t.count = n
 	}
 	if key == nil {
 		c.rr++
@@ -185,8 +215,8 @@ func murmur2(data []byte) uint32 {
 }
 
 // sealOne moves one full batch to the sender's queue.
-func (c *recordCollector) sealOne(b *recordBatch) {
-	delete(c.open, b.topicPartition)
+func (c *recordCollector) sealOne(t *topicState, b *recordBatch) {
+	t.open[b.partition] = nil
 	for i, o := range c.openOrder {
 		if o == b {
 			c.openOrder = append(c.openOrder[:i], c.openOrder[i+1:]...)
@@ -223,9 +253,11 @@ func (c *recordCollector) sealAll() {
 		b.seal()
 	}
 	n := c.openRecs
+	for _, b := range batches {
+		c.topics[b.topic].open[b.partition] = nil
+	}
 	c.openOrder = nil
 	c.openRecs = 0
-	clear(c.open)
 	c.enqueue(batches, n)
 }
 

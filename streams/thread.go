@@ -78,6 +78,7 @@ func newStreamThread(rt *runtime, id int) *streamThread {
 		merging: map[*streamTask]struct{}{},
 	}
 	t.collector = newRecordCollector(rt.threadCtx, rt.cl, t.onProductionError, rt.partitions, t.poke)
+	t.collector.isChangelog = rt.isChangelog
 	return t
 }
 
