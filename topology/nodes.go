@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/runnel-dev/runnel/state"
+	"github.com/runnel-dev/runnel/topology/serde"
 )
 
 // instance is one node of a task's graph. Nodes hand records to each other
@@ -141,9 +142,12 @@ func (s *sourceNode[K, V]) process(e *sourceEntry) error {
 // ---- processor ----
 
 type procNode[KIn, VIn, KOut, VOut any] struct {
-	d          *nodeDef
-	newProc    func() Processor[KIn, VIn, KOut, VOut]
-	proc       Processor[KIn, VIn, KOut, VOut]
+	d       *nodeDef
+	newProc func() Processor[KIn, VIn, KOut, VOut]
+	proc    Processor[KIn, VIn, KOut, VOut]
+	// fn is the function of a ProcessFunc processor, called directly:
+	// the DSL's stateless nodes are all ProcessFuncs.
+	fn         func(ProcessorContext[KOut, VOut], Record[KIn, VIn]) error
 	t          *Task
 	children   []receiver[KOut, VOut]
 	childNames []string
@@ -157,6 +161,9 @@ func (n *procNode[KIn, VIn, KOut, VOut]) bind(t *Task) error {
 	n.proc = n.newProc()
 	if n.proc == nil {
 		return fmt.Errorf("processor %q: the supplier returned nil", n.d.name)
+	}
+	if fp, ok := n.proc.(*funcProcessor[KIn, VIn, KOut, VOut]); ok {
+		n.fn = fp.fn
 	}
 	n.stores = make([]state.StateStore, len(n.d.stores))
 	for i, name := range n.d.stores {
@@ -196,7 +203,12 @@ func (n *procNode[KIn, VIn, KOut, VOut]) receive(rec Record[KIn, VIn]) error {
 	t := n.t
 	prev := t.recordTs
 	t.recordTs = rec.Timestamp
-	err := n.proc.Process(rec)
+	var err error
+	if n.fn != nil {
+		err = n.fn(n, rec)
+	} else {
+		err = n.proc.Process(rec)
+	}
 	t.recordTs = prev
 	if err != nil {
 		return located(n.d.name, err)
@@ -274,6 +286,13 @@ type sinkNode[K, V any] struct {
 	spec  Sink[K, V]
 	t     *Task
 	topic string // full static topic name
+
+	// With a CopyingRecordSink, records are serialized into kbuf and
+	// vbuf, reused from one record to the next.
+	reuse      bool
+	keys       serde.Appender[K]
+	values     serde.Appender[V]
+	kbuf, vbuf []byte
 }
 
 func (s *sinkNode[K, V]) def() *nodeDef { return s.d }
@@ -282,7 +301,51 @@ func (s *sinkNode[K, V]) bind(t *Task) error {
 	if s.spec.Topic != "" {
 		s.topic = t.topo.fullTopic(t.env.ApplicationID, s.spec.Topic)
 	}
+	if _, ok := t.env.Sink.(CopyingRecordSink); ok {
+		s.reuse = true
+		s.keys, s.values = serde.AppenderOf(s.spec.KeySerde), serde.AppenderOf(s.spec.ValueSerde)
+	}
 	return nil
+}
+
+// serialize encodes a record's key and value: into the node's buffers
+// when the sink copies them, else into new slices the sink will own.
+func (s *sinkNode[K, V]) serialize(topic string, rec Record[K, V]) (kb, vb []byte, err error) {
+	if !s.reuse {
+		if kb, err = s.spec.KeySerde.Serialize(topic, rec.Key); err != nil {
+			return nil, nil, located(s.d.name, &SerializationError{Topic: topic, IsKey: true, Err: err})
+		}
+		if vb, err = s.spec.ValueSerde.Serialize(topic, rec.Value); err != nil {
+			return nil, nil, located(s.d.name, &SerializationError{Topic: topic, Err: err})
+		}
+		return kb, vb, nil
+	}
+	s.dropHugeBuffers()
+	if kb, err = s.keys.AppendSerialize(s.kbuf[:0], topic, rec.Key); err != nil {
+		return nil, nil, located(s.d.name, &SerializationError{Topic: topic, IsKey: true, Err: err})
+	}
+	if kb != nil {
+		s.kbuf = kb
+	}
+	if vb, err = s.values.AppendSerialize(s.vbuf[:0], topic, rec.Value); err != nil {
+		return nil, nil, located(s.d.name, &SerializationError{Topic: topic, Err: err})
+	}
+	if vb != nil {
+		s.vbuf = vb
+	}
+	return kb, vb, nil
+}
+
+// dropHugeBuffers lets go of buffers a rare huge record grew, rather
+// than keeping them for the task's lifetime.
+func (s *sinkNode[K, V]) dropHugeBuffers() {
+	const maxKept = 64 << 10
+	if cap(s.kbuf) > maxKept {
+		s.kbuf = nil
+	}
+	if cap(s.vbuf) > maxKept {
+		s.vbuf = nil
+	}
 }
 func (s *sinkNode[K, V]) link(child instance) error {
 	return fmt.Errorf("sink %q cannot have children", s.d.name)
@@ -321,13 +384,9 @@ func (s *sinkNode[K, V]) receive(rec Record[K, V]) error {
 			return located(s.d.name, fmt.Errorf("topic name extractor returned an empty topic"))
 		}
 	}
-	kb, err := s.spec.KeySerde.Serialize(topic, rec.Key)
+	kb, vb, err := s.serialize(topic, rec)
 	if err != nil {
-		return located(s.d.name, &SerializationError{Topic: topic, IsKey: true, Err: err})
-	}
-	vb, err := s.spec.ValueSerde.Serialize(topic, rec.Value)
-	if err != nil {
-		return located(s.d.name, &SerializationError{Topic: topic, Err: err})
+		return err
 	}
 	if s.spec.Partitioner == nil {
 		return s.send(topic, -1, kb, vb, rec)

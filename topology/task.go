@@ -26,6 +26,16 @@ type RecordSink interface {
 	Partitions(topic string) (int32, error)
 }
 
+// CopyingRecordSink is a RecordSink whose Send is done with key and value
+// when it returns (it copies them into its own buffers), rather than
+// owning them. Sink nodes writing to one serialize every record into the
+// same two buffers instead of allocating new ones per record.
+type CopyingRecordSink interface {
+	RecordSink
+	// SendCopies marks the sink; it does nothing.
+	SendCopies()
+}
+
 // TaskEnv is what the runtime (or test driver) gives a task.
 type TaskEnv struct {
 	ApplicationID string
