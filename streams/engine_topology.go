@@ -146,6 +146,11 @@ func (s threadSink) Send(topic string, partition int32, key, value []byte, times
 	return nil
 }
 
+// SendCopies marks threadSink as a topology.CopyingRecordSink: the
+// collector copies key, value and headers into its batch during Send, so
+// sink nodes may reuse their serialization buffers.
+func (threadSink) SendCopies() {}
+
 func (s threadSink) Partitions(topic string) (int32, error) { return s.rt.partitions(topic) }
 
 // partitions returns a topic's partition count, from the topics the
