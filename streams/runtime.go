@@ -82,7 +82,10 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		tasks:      map[taskKey]*streamTask{},
 		routes:     map[string][]*streamTask{},
 		failed:     make(chan struct{}, 1),
-		maxBacklog: int64(4 * cfg.MaxPollRecords * cfg.NumStreamThreads),
+		// Enough to take a whole fetch off kgo, which fetches again only
+		// once its buffered fetch is drained: a smaller cap leaves the
+		// threads waiting for a fetch round trip after every fetch.
+		maxBacklog: int64(64 * cfg.MaxPollRecords * cfg.NumStreamThreads),
 		room:       make(chan struct{}, 1),
 	}
 

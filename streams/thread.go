@@ -156,6 +156,19 @@ func (t *streamThread) run(ctx context.Context) (err error) {
 				t.release(items[i+1:])
 				return err
 			}
+			if items[i].kind != workRecords {
+				continue
+			}
+			// A long queue is worked through without starving the
+			// sender or delaying commits: hand output over after each
+			// batch, and commit when the interval is up.
+			t.collector.dispatch()
+			if time.Since(t.lastCommit) >= t.rt.cfg.CommitInterval {
+				if err := t.commit(ctx, t.ownedTasks()); err != nil {
+					t.release(items[i+1:])
+					return err
+				}
+			}
 		}
 		t.recycle(items)
 		if err := t.mergeQueued(ctx); err != nil {
