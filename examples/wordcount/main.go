@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"strings"
@@ -51,8 +52,8 @@ func main() {
 	group := flag.String("group", ApplicationID, "application id (consumer group, internal topic prefix)")
 	input := flag.String("input", InputTopic, "input topic")
 	output := flag.String("output", OutputTopic, "output topic")
-	threads := flag.Int("threads", 1, "stream threads (num.stream.threads), 1 as Kafka's default: the threads share one producer, and two measured slower than one")
-	commit := flag.Duration("commit-interval", time.Second, "commit.interval.ms: how often counts are flushed from the record cache to the store, changelog and output")
+	threads := flag.Int("threads", runtime.NumCPU(), "stream threads (num.stream.threads): one per core by default, so the word count uses every core")
+	commit := flag.Duration("commit-interval", 200*time.Millisecond, "commit.interval.ms: how often counts are flushed from the record cache to the store, changelog and output (a shorter interval shows final counts sooner, a longer one coalesces more updates)")
 	maxPoll := flag.Int("max-poll-records", streams.DefaultMaxPollRecords, "max.poll.records: records taken per poll")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile (pprof) to this file until exit")
 	traceFile := flag.String("trace", "", "write a Go execution trace (go tool trace) to this file until exit")
