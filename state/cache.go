@@ -40,18 +40,17 @@ func (c *RecordCache) SizeBytes() int64 { return c.size.Load() }
 func (c *RecordCache) over() bool { return c.size.Load() > c.max }
 
 // cacheEntry is one cached key. value nil is a deletion. Key slices are
-// never written after they are stored. An entry handed out by takeDirty
-// or snapshot is pinned: it is replaced, never changed, so a flush or
-// iterator in progress sees the entry as it was; an unpinned entry is
-// updated in place, which spares the allocation on the common path (a
-// key rewritten between commits). Its value bytes are overwritten in
-// place too, unless Get lent them to a reader (lent): then the next write
-// stores a fresh copy and the reader's slice stays valid.
+// never written after they are stored, and an entry stays the key's entry
+// until it leaves the cache, so rewriting a cached key (the common case:
+// a count updated again before the next commit) allocates nothing. Its
+// value bytes are overwritten in place too, unless they were lent out
+// (lent): to a reader by Get, or in a flush or iterator snapshot. Then the
+// next write stores a fresh copy, and whoever holds the old bytes sees
+// them as they were.
 type cacheEntry struct {
 	key, value []byte
 	ts         int64
 	dirty      bool
-	pinned     bool
 	lent       bool
 	size       int64
 
@@ -71,78 +70,81 @@ func (e *cacheEntry) setValue(value []byte) {
 	}
 }
 
+// lend hands out the entry's current value bytes: they are not written
+// again.
+func (e *cacheEntry) lend() cachedItem {
+	if e.value != nil {
+		e.lent = true
+	}
+	return cachedItem{key: e.key, value: e.value, ts: e.ts}
+}
+
+// cachedItem is an entry as it was when a flush or iterator took it.
+type cachedItem struct {
+	key, value []byte
+	ts         int64
+}
+
 // namedCache is one store instance's entries: hashed for point reads and
 // writes, sorted for range reads, in LRU order for eviction, and in dirty
 // order for flushing.
 //
-// Both indexes hold a cacheSlot per key, so rewriting a cached key (the
-// common case: a count updated again before the next commit) is one hash
-// lookup and never touches the tree, whose byte comparisons dominated the
-// cost of an update. The slot of the last key looked up is remembered:
-// an aggregation reads a key and then writes it, and the write finds the
-// slot without hashing again.
+// A rewrite of a cached key is one hash lookup and never touches the
+// tree, whose byte comparisons dominated the cost of an update. The last
+// entry looked up is remembered: an aggregation reads a key and then
+// writes it, and the write finds the entry without hashing again.
 type namedCache struct {
 	shared       *RecordCache
-	index        map[string]*cacheSlot
-	tree         *btreemap.BTreeMap[[]byte, *cacheSlot]
+	index        map[string]*cacheEntry
+	tree         *btreemap.BTreeMap[[]byte, *cacheEntry]
 	head, tail   *cacheEntry
 	dhead, dtail *cacheEntry
 	ndirty       int
-	last         *cacheSlot // nil, or the slot of the last lookup
+	last         *cacheEntry  // nil, or the entry of the last lookup
+	dirtyBuf     []cachedItem // takeDirty's result, reused
 }
-
-// cacheSlot is where a key's current entry lives.
-type cacheSlot struct{ e *cacheEntry }
 
 func newNamedCache(shared *RecordCache) *namedCache {
 	return &namedCache{
 		shared: shared,
-		index:  map[string]*cacheSlot{},
-		tree:   btreemap.New[[]byte, *cacheSlot](32, bytes.Compare),
+		index:  map[string]*cacheEntry{},
+		tree:   btreemap.New[[]byte, *cacheEntry](32, bytes.Compare),
 	}
 }
 
 func (c *namedCache) len() int { return len(c.index) }
 
-// lookup returns key's slot, or nil.
-func (c *namedCache) lookup(key []byte) *cacheSlot {
-	if s := c.last; s != nil && string(s.e.key) == string(key) {
-		return s
+// lookup returns key's entry, or nil.
+func (c *namedCache) lookup(key []byte) *cacheEntry {
+	if e := c.last; e != nil && string(e.key) == string(key) {
+		return e
 	}
-	s := c.index[string(key)]
-	if s != nil {
-		c.last = s
+	e := c.index[string(key)]
+	if e != nil {
+		c.last = e
 	}
-	return s
+	return e
 }
 
 func (c *namedCache) get(key []byte) *cacheEntry {
-	slot := c.lookup(key)
-	if slot == nil {
-		return nil
+	e := c.lookup(key)
+	if e != nil {
+		c.touch(e)
 	}
-	c.touch(slot.e)
-	return slot.e
+	return e
 }
 
 // put stores a copy of key and value: the caller may reuse its slices.
 func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
-	if slot := c.lookup(key); slot != nil {
-		old := slot.e
-		if old.dirty && !dirty {
-			c.touch(old) // a clean read never replaces a pending write
+	if e := c.lookup(key); e != nil {
+		if e.dirty && !dirty {
+			c.touch(e) // a clean read never replaces a pending write
 			return
 		}
 		// A rewritten key moves to the end of the dirty order, as in
 		// Kafka: the flush follows the arrival order of the updates.
-		c.unlink(old)
-		c.shared.size.Add(-old.size)
-		e := old
-		if old.pinned {
-			// Keys are never modified, so the new entry shares the old one's.
-			e = &cacheEntry{key: old.key}
-			slot.e = e
-		}
+		c.unlink(e)
+		c.shared.size.Add(-e.size)
 		e.setValue(value)
 		e.ts, e.dirty = ts, dirty
 		e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
@@ -153,22 +155,19 @@ func (c *namedCache) put(key, value []byte, dirty bool, ts int64) {
 	e := &cacheEntry{key: bytes.Clone(key), ts: ts, dirty: dirty}
 	e.setValue(value)
 	e.size = int64(len(e.key)+len(e.value)) + cacheEntryOverhead
-	slot := &cacheSlot{e: e}
-	c.index[string(e.key)] = slot
-	c.tree.ReplaceOrInsert(e.key, slot)
-	c.last = slot
+	c.index[string(e.key)] = e
+	c.tree.ReplaceOrInsert(e.key, e)
+	c.last = e
 	c.shared.size.Add(e.size)
 	c.link(e)
 }
 
 // remove drops an entry (after it was flushed, or when evicted).
 func (c *namedCache) remove(e *cacheEntry) {
-	if slot, ok := c.index[string(e.key)]; ok && slot.e == e {
-		delete(c.index, string(e.key))
-		c.tree.Delete(e.key)
-		if c.last == slot {
-			c.last = nil
-		}
+	delete(c.index, string(e.key))
+	c.tree.Delete(e.key)
+	if c.last == e {
+		c.last = nil
 	}
 	c.unlink(e)
 	c.shared.size.Add(-e.size)
@@ -248,17 +247,18 @@ func (c *namedCache) touch(e *cacheEntry) {
 	c.head = e
 }
 
-// takeDirty returns the dirty entries in the order they became dirty and
-// marks them clean; deletions leave the cache (the store now has them).
-func (c *namedCache) takeDirty() []*cacheEntry {
+// takeDirty returns the dirty entries, as they are now, in the order they
+// became dirty, and marks them clean; deletions leave the cache (the
+// store now has them). The result is valid until the next takeDirty.
+func (c *namedCache) takeDirty() []cachedItem {
 	if c.ndirty == 0 {
 		return nil
 	}
-	out := make([]*cacheEntry, 0, c.ndirty)
+	clear(c.dirtyBuf) // let go of the previous flush's values
+	out := c.dirtyBuf[:0]
 	for e := c.dhead; e != nil; {
 		next := e.dnext
-		e.pinned = true
-		out = append(out, e)
+		out = append(out, e.lend())
 		c.undirty(e)
 		e.dirty = false
 		if e.value == nil {
@@ -266,12 +266,33 @@ func (c *namedCache) takeDirty() []*cacheEntry {
 		}
 		e = next
 	}
+	c.dirtyBuf = out
 	return out
 }
 
 // snapshot lists the entries in [from, to] (nil bounds are open; prefix
-// mode: keys starting with from), ascending.
-func (c *namedCache) snapshot(from, to []byte, prefix bool) []*cacheEntry {
+// mode: keys starting with from), ascending, as they are now.
+func (c *namedCache) snapshot(from, to []byte, prefix bool) []cachedItem {
+	var out []cachedItem
+	c.ascend(from, to, prefix, func(e *cacheEntry) { out = append(out, e.lend()) })
+	return out
+}
+
+// removeRange drops the entries in [from, to), dirty ones included.
+func (c *namedCache) removeRange(from, to []byte) {
+	var doomed []*cacheEntry
+	c.ascend(from, to, false, func(e *cacheEntry) {
+		if bytes.Compare(e.key, to) < 0 {
+			doomed = append(doomed, e)
+		}
+	})
+	for _, e := range doomed {
+		c.remove(e)
+	}
+}
+
+// ascend calls fn with the entries in [from, to] (see snapshot).
+func (c *namedCache) ascend(from, to []byte, prefix bool, fn func(*cacheEntry)) {
 	lower := btreemap.Min[[]byte]()
 	upper := btreemap.Max[[]byte]()
 	if from != nil {
@@ -284,13 +305,10 @@ func (c *namedCache) snapshot(from, to []byte, prefix bool) []*cacheEntry {
 	} else if to != nil {
 		upper = btreemap.LE(to)
 	}
-	var out []*cacheEntry
-	c.tree.AscendFunc(lower, upper, func(_ []byte, slot *cacheSlot) bool {
-		slot.e.pinned = true
-		out = append(out, slot.e)
+	c.tree.AscendFunc(lower, upper, func(_ []byte, e *cacheEntry) bool {
+		fn(e)
 		return true
 	})
-	return out
 }
 
 func (c *namedCache) clear() {
@@ -299,5 +317,5 @@ func (c *namedCache) clear() {
 	}
 	c.tree.Clear(false)
 	clear(c.index)
-	c.head, c.tail, c.dhead, c.dtail, c.ndirty, c.last = nil, nil, nil, nil, 0, nil
+	c.head, c.tail, c.dhead, c.dtail, c.ndirty, c.last, c.dirtyBuf = nil, nil, nil, nil, 0, nil, nil
 }

@@ -84,10 +84,10 @@ func (c *cachingKV) get(key []byte, lend bool) ([]byte, error) {
 	}
 	c.mu.Lock()
 	if e := c.cache.get(key); e != nil {
-		if lend && e.value != nil {
-			e.lent = true
-		}
 		v := e.value
+		if lend {
+			v = e.lend().value
+		}
 		c.mu.Unlock()
 		return v, nil
 	}
@@ -274,7 +274,7 @@ func (c *cachingKV) merged(from, to []byte, reverse, prefix bool, open func() (K
 // iterator; the cache wins on equal keys and its deletions hide the
 // store's entries (Kafka's MergedSortedCacheKeyValueBytesStoreIterator).
 type mergedIter struct {
-	cache      []*cacheEntry
+	cache      []cachedItem
 	ci         int
 	store      KeyValueIterator[[]byte, []byte]
 	storeOK    bool
@@ -290,9 +290,9 @@ func (m *mergedIter) Next() bool {
 			m.storeOK = m.store.Next()
 			m.pull = false
 		}
-		var ce *cacheEntry
+		var ce *cachedItem
 		if m.ci < len(m.cache) {
-			ce = m.cache[m.ci]
+			ce = &m.cache[m.ci]
 		}
 		switch {
 		case ce == nil && !m.storeOK:

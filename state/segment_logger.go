@@ -82,11 +82,7 @@ func (l *segmentLogger) deleteRange(from, to []byte) error {
 // (they belong to expired segments), and the range below.
 func (c *cachingKV) deleteRange(from, to []byte) error {
 	c.mu.Lock()
-	for _, e := range c.cache.snapshot(from, to, false) {
-		if bytes.Compare(e.key, to) < 0 {
-			c.cache.remove(e)
-		}
-	}
+	c.cache.removeRange(from, to)
 	c.mu.Unlock()
 	return deleteKeyRange(c.KeyValueBytesStore, from, to)
 }
