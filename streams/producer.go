@@ -143,7 +143,10 @@ func (c *recordCollector) add(t *topicState, partition int32, key, value []byte,
 		t.open = append(t.open, make([]*recordBatch, int(partition)+1-len(t.open))...)
 	}
 	b := t.open[partition]
-	if b != nil && b.n > 0 && len(b.buf)+b.encodedSize(key, value, ts, headers) > maxBatchBytes {
+	// The exact size is only worked out near the limit: a record without
+	// headers takes at most its bytes plus 35 bytes of lengths and deltas.
+	if b != nil && b.n > 0 && (len(headers) > 0 || len(b.buf)+len(key)+len(value)+35 > maxBatchBytes) &&
+		len(b.buf)+b.encodedSize(key, value, ts, headers) > maxBatchBytes {
 		c.sealOne(t, b)
 		b = nil
 	}
