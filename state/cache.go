@@ -43,15 +43,17 @@ func (c *RecordCache) over() bool { return c.size.Load() > c.max }
 // never written after they are stored, and an entry stays the key's entry
 // until it leaves the cache, so rewriting a cached key (the common case:
 // a count updated again before the next commit) allocates nothing. Its
-// value bytes are overwritten in place too, unless they were lent out
-// (lent): to a reader by Get, or in a flush or iterator snapshot. Then the
-// next write stores a fresh copy, and whoever holds the old bytes sees
-// them as they were.
+// value bytes are overwritten in place too, unless they were lent out:
+// to a reader by Get or to an iterator's snapshot (lent), or to the flush
+// in progress (flushing, cleared when it ends: the layers below and the
+// listener copy what they keep). Then the next write stores a fresh copy,
+// and whoever holds the old bytes sees them as they were.
 type cacheEntry struct {
 	key, value []byte
 	ts         int64
 	dirty      bool
 	lent       bool
+	flushing   bool
 	size       int64
 
 	prev, next   *cacheEntry // LRU list; head is the most recently used
@@ -63,10 +65,10 @@ func (e *cacheEntry) setValue(value []byte) {
 	switch {
 	case value == nil:
 		e.value = nil
-	case e.value != nil && !e.lent && cap(e.value) >= len(value):
+	case e.value != nil && !e.lent && !e.flushing && cap(e.value) >= len(value):
 		e.value = append(e.value[:0], value...)
 	default:
-		e.value, e.lent = bytes.Clone(value), false
+		e.value, e.lent, e.flushing = bytes.Clone(value), false, false
 	}
 }
 
@@ -83,6 +85,7 @@ func (e *cacheEntry) lend() cachedItem {
 type cachedItem struct {
 	key, value []byte
 	ts         int64
+	e          *cacheEntry // set by takeDirty
 }
 
 // namedCache is one store instance's entries: hashed for point reads and
@@ -258,7 +261,10 @@ func (c *namedCache) takeDirty() []cachedItem {
 	out := c.dirtyBuf[:0]
 	for e := c.dhead; e != nil; {
 		next := e.dnext
-		out = append(out, e.lend())
+		if e.value != nil {
+			e.flushing = true
+		}
+		out = append(out, cachedItem{key: e.key, value: e.value, ts: e.ts, e: e})
 		c.undirty(e)
 		e.dirty = false
 		if e.value == nil {
@@ -268,6 +274,13 @@ func (c *namedCache) takeDirty() []cachedItem {
 	}
 	c.dirtyBuf = out
 	return out
+}
+
+// endFlush gives the values lent to a flush back to their entries.
+func (c *namedCache) endFlush(items []cachedItem) {
+	for _, it := range items {
+		it.e.flushing = false
+	}
 }
 
 // snapshot lists the entries in [from, to] (nil bounds are open; prefix

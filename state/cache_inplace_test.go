@@ -3,6 +3,7 @@ package state_test
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -149,6 +150,26 @@ func TestCachedUpdateDoesNotAllocate(t *testing.T) {
 	if allocs != 0 {
 		t.Errorf("%v allocations per cached read-and-rewrite, want 0", allocs)
 	}
+	// A flush lends the values only while it runs: the first rewrite of
+	// each key after it is in place too.
+	many := make([]string, 200)
+	for j := range many {
+		many[j] = fmt.Sprintf("key%03d", j)
+		must(t, kv.Put(many[j], 0))
+	}
+	must(t, kv.Flush())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, w := range many {
+		v, _, err := upd.GetForUpdate(w)
+		must(t, err)
+		must(t, kv.Put(w, v+1))
+	}
+	runtime.ReadMemStats(&after)
+	// MemStats counts the whole process: allow for a background goroutine.
+	if n := after.Mallocs - before.Mallocs; n >= 20 {
+		t.Errorf("%d allocations rewriting %d keys after a flush, want none", n, len(many))
+	}
 }
 
 // A flush listener that writes back to its own store (as a downstream
@@ -180,5 +201,63 @@ func TestFlushListenerWritingBackSeesFlushSnapshot(t *testing.T) {
 	must(t, kv.Flush())
 	if want := "[a=102 b=102]"; fmt.Sprint(flushed) != want {
 		t.Fatalf("second flush %v, want %v (the listener's last writes)", flushed, want)
+	}
+}
+
+// copyingCtx is a testCtx whose change logging copies (as the runtime's
+// does), and says so.
+type copyingCtx struct{ *testCtx }
+
+func (c copyingCtx) ChangeLogCopies() bool { return true }
+func (c copyingCtx) LogChange(store string, key, value []byte) error {
+	return c.LogChangeAt(store, key, value, c.recordTs)
+}
+func (c copyingCtx) LogChangeAt(store string, key, value []byte, ts int64) error {
+	var v []byte
+	if value != nil {
+		v = bytes.Clone(value)
+	}
+	return c.testCtx.LogChangeAt(store, bytes.Clone(key), v, ts)
+}
+
+// Typed stores serialize every write into the same buffers: the changelog
+// still gets each change right, whether the context keeps what it is
+// given (so the logging layer copies) or copies it itself.
+func TestChangelogOfReusedBuffers(t *testing.T) {
+	for _, copies := range []bool{false, true} {
+		t.Run(fmt.Sprintf("contextCopies=%v", copies), func(t *testing.T) {
+			tc := newTestCtx(t, true)
+			var ctx state.StateStoreContext = tc
+			if copies {
+				ctx = copyingCtx{tc}
+			}
+			for _, cached := range []bool{false, true} {
+				b := state.TimestampedKeyValueStoreBuilder(state.InMemoryKeyValueStore(fmt.Sprintf("s%v", cached)), serde.String(), serde.String())
+				if cached {
+					b.WithCachingEnabled()
+				}
+				st, err := b.Build()
+				must(t, err)
+				must(t, st.Init(ctx, st))
+				kv := st.(state.TimestampedKeyValueStore[string, string])
+				must(t, kv.Put("first-key", state.ValueAndTimestamp[string]{Value: "a long first value", Timestamp: 5}))
+				must(t, kv.Flush())
+				must(t, kv.Put("k2", state.ValueAndTimestamp[string]{Value: "v2", Timestamp: 6}))
+				must(t, kv.Flush())
+				_, _, err = kv.Delete("k2")
+				must(t, err)
+				must(t, kv.Flush())
+				must(t, st.Close())
+			}
+			var got []string
+			for _, l := range tc.log {
+				got = append(got, fmt.Sprintf("%s:%s=%q@%d", l.store, l.key, l.value, l.ts))
+			}
+			want := fmt.Sprint([]string{`sfalse:first-key="a long first value"@5`, `sfalse:k2="v2"@6`, `sfalse:k2=""@-1`,
+				`strue:first-key="a long first value"@5`, `strue:k2="v2"@6`, `strue:k2=""@-1`})
+			if fmt.Sprint(got) != want {
+				t.Errorf("changelog\n%v\nwant\n%v", got, want)
+			}
+		})
 	}
 }

@@ -171,7 +171,12 @@ func (c *cachingKV) flushCache() error {
 		return nil
 	}
 	c.flushing = true
-	defer func() { c.flushing = false }()
+	defer func() {
+		c.mu.Lock()
+		c.cache.endFlush(dirty)
+		c.mu.Unlock()
+		c.flushing = false
+	}()
 	inner := c.KeyValueBytesStore
 	for _, e := range dirty {
 		c.flushTs = e.ts

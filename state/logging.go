@@ -19,6 +19,7 @@ type changeLoggingKV struct {
 	KeyValueBytesStore
 	ctx         StateStoreContext
 	timestamped bool
+	copies      bool // ctx's change logging copies: no need to copy first
 }
 
 func newChangeLoggingKV(inner KeyValueBytesStore) *changeLoggingKV {
@@ -29,7 +30,7 @@ func (l *changeLoggingKV) innerStore() StateStore { return l.KeyValueBytesStore 
 
 func (l *changeLoggingKV) Init(ctx StateStoreContext, root StateStore) error {
 	if ctx != nil && ctx.ChangelogTopic(l.Name()) != "" {
-		l.ctx = ctx
+		l.ctx, l.copies = ctx, changeLogCopies(ctx)
 	}
 	if outer := ctx; outer != nil && l.timestamped {
 		ctx = &contextWrapper{StateStoreContext: outer, register: func(store StateStore, restore RestoreCallback) error {
@@ -54,24 +55,30 @@ func timestampedRestore(restore RestoreCallback) RestoreCallback {
 	}
 }
 
-// log sends copies: callers may reuse their buffers once Put returns, but
-// the changelog record is sent later.
+// log sends copies unless the context copies itself: callers may reuse
+// their buffers once Put returns, and the changelog record may be sent
+// later.
 func (l *changeLoggingKV) log(key, value []byte) error {
 	if l.ctx == nil {
 		return nil
+	}
+	if !l.copies {
+		key = bytes.Clone(key)
 	}
 	if l.timestamped && value != nil {
 		ts, raw, err := splitTimestamped(value)
 		if err != nil {
 			return fmt.Errorf("store %q: %w", l.Name(), err)
 		}
-		return logChangeAt(l.ctx, l.Name(), bytes.Clone(key), bytes.Clone(raw), ts)
+		if !l.copies {
+			raw = bytes.Clone(raw)
+		}
+		return logChangeAt(l.ctx, l.Name(), key, raw, ts)
 	}
-	var v []byte
-	if value != nil {
-		v = bytes.Clone(value)
+	if !l.copies {
+		value = bytes.Clone(value) // nil stays nil
 	}
-	return l.ctx.LogChange(l.Name(), bytes.Clone(key), v)
+	return l.ctx.LogChange(l.Name(), key, value)
 }
 
 func (l *changeLoggingKV) Put(key, value []byte) error {

@@ -95,6 +95,20 @@ type TimestampedChangeLogger interface {
 	LogChangeAt(storeName string, key, value []byte, timestampMs int64) error
 }
 
+// CopyingChangeLogger is implemented by a StateStoreContext that can say
+// whether LogChange and LogChangeAt copy key and value before they
+// return. When they do, logging layers log the bytes they were given
+// instead of copies of them.
+type CopyingChangeLogger interface {
+	ChangeLogCopies() bool
+}
+
+// changeLogCopies reports whether ctx's change logging copies.
+func changeLogCopies(ctx StateStoreContext) bool {
+	cl, ok := ctx.(CopyingChangeLogger)
+	return ok && cl.ChangeLogCopies()
+}
+
 // recordTimestamp is ctx's record timestamp, or -1.
 func recordTimestamp(ctx StateStoreContext) int64 {
 	if rc, ok := ctx.(RecordContext); ok {
@@ -145,6 +159,8 @@ func (c *contextWrapper) RecordTimestamp() int64 {
 	}
 	return recordTimestamp(c.StateStoreContext)
 }
+
+func (c *contextWrapper) ChangeLogCopies() bool { return changeLogCopies(c.StateStoreContext) }
 
 func (c *contextWrapper) LogChangeAt(storeName string, key, value []byte, ts int64) error {
 	return logChangeAt(c.StateStoreContext, storeName, key, value, ts)

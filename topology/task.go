@@ -485,6 +485,13 @@ func (c storeContext) ChangelogTopic(storeName string) string {
 	return ""
 }
 
+// ChangeLogCopies: with a CopyingRecordSink, logging a change copies the
+// key and value (state.CopyingChangeLogger).
+func (c storeContext) ChangeLogCopies() bool {
+	_, ok := c.t.env.Sink.(CopyingRecordSink)
+	return ok
+}
+
 func (c storeContext) LogChange(storeName string, key, value []byte) error {
 	return c.LogChangeAt(storeName, key, value, c.t.recordTs)
 }
