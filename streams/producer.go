@@ -1,8 +1,10 @@
 package streams
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -134,7 +136,9 @@ func (c *recordCollector) add(t *topicState, partition int32, key, value []byte,
 	if partition < 0 {
 		p, err := c.choosePartition(t, key)
 		if err != nil {
-			c.failRecord(&kgo.Record{Topic: t.name, Partition: partition, Key: key, Value: value, Headers: headers, Timestamp: timeFromMillis(ts)}, err)
+			// Copies: the caller reuses its buffers once send returns,
+			// and a handler may keep what it is given.
+			c.failRecord(&kgo.Record{Topic: t.name, Partition: partition, Key: bytes.Clone(key), Value: bytes.Clone(value), Headers: slices.Clone(headers), Timestamp: timeFromMillis(ts)}, err)
 			return
 		}
 		partition = p
