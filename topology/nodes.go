@@ -1,9 +1,11 @@
 package topology
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/runnel-dev/runnel/state"
@@ -85,12 +87,35 @@ type sourceNode[K, V any] struct {
 	spec     Source[K, V]
 	t        *Task
 	children []receiver[K, V]
+	// valueAsKey: keys and values are strings read by the same serde, so
+	// a value with the key's bytes is the key's string (a repartition
+	// record of groupBy((k, v) -> v) carries the word twice); strings are
+	// immutable, so sharing one is safe.
+	valueAsKey bool
 }
 
-func (s *sourceNode[K, V]) def() *nodeDef      { return s.d }
-func (s *sourceNode[K, V]) bind(t *Task) error { s.t = t; return nil }
-func (s *sourceNode[K, V]) initNode() error    { return nil }
-func (s *sourceNode[K, V]) closeNode() error   { return nil }
+func (s *sourceNode[K, V]) def() *nodeDef { return s.d }
+
+func (s *sourceNode[K, V]) bind(t *Task) error {
+	s.t = t
+	s.valueAsKey = sameStringSerde[K, V](s.spec.KeySerde, s.spec.ValueSerde)
+	return nil
+}
+
+// sameStringSerde reports whether K and V are string and both serdes are
+// one comparable serde value (the built-in String serde, for one).
+func sameStringSerde[K, V any](keys serde.Serde[K], values serde.Serde[V]) bool {
+	if _, ok := any(*new(K)).(string); !ok {
+		return false
+	}
+	if _, ok := any(*new(V)).(string); !ok {
+		return false
+	}
+	kt, vt := reflect.TypeOf(keys), reflect.TypeOf(values)
+	return kt != nil && kt == vt && kt.Comparable() && any(keys) == any(values)
+}
+func (s *sourceNode[K, V]) initNode() error  { return nil }
+func (s *sourceNode[K, V]) closeNode() error { return nil }
 
 func (s *sourceNode[K, V]) link(child instance) error {
 	r, err := linkTo[K, V](s.d, child)
@@ -107,8 +132,10 @@ func (s *sourceNode[K, V]) process(e *sourceEntry) error {
 	if err != nil {
 		return &DeserializationError{Topic: raw.Topic, Partition: raw.Partition, Offset: raw.Offset, Source: s.d.name, IsKey: true, Err: err}
 	}
-	value, err := s.spec.ValueSerde.Deserialize(raw.Topic, raw.Value)
-	if err != nil {
+	var value V
+	if s.valueAsKey && raw.Key != nil && raw.Value != nil && bytes.Equal(raw.Key, raw.Value) {
+		value = any(key).(V)
+	} else if value, err = s.spec.ValueSerde.Deserialize(raw.Topic, raw.Value); err != nil {
 		return &DeserializationError{Topic: raw.Topic, Partition: raw.Partition, Offset: raw.Offset, Source: s.d.name, Err: err}
 	}
 	ts := raw.TimestampMs
