@@ -62,6 +62,9 @@ type recordCollector struct {
 	// (statestores.go).
 	changelogs changelogAcks
 
+	// bufs holds the buffers of finished batches (*[]byte).
+	bufs sync.Pool
+
 	mu       sync.Mutex
 	room     *sync.Cond // signalled as buffered bytes drop
 	queue    []*recordBatch
@@ -155,7 +158,7 @@ func (c *recordCollector) add(t *topicState, partition int32, key, value []byte,
 		b = nil
 	}
 	if b == nil {
-		b = newRecordBatch(topicPartition{t.name, partition}, changelog, initialBatchBytes)
+		b = c.newBatch(topicPartition{t.name, partition}, changelog)
 		t.open[partition] = b
 		c.openOrder = append(c.openOrder, b)
 	}
@@ -333,10 +336,28 @@ func (c *recordCollector) failRecord(r *kgo.Record, err error) {
 	c.mu.Unlock()
 }
 
-// done accounts for a batch that was acknowledged or failed for good.
+// newBatch opens a batch on a buffer of an earlier, finished batch when
+// there is one: growing fresh buffers to their final size for every
+// batch cost more than encoding the records.
+func (c *recordCollector) newBatch(tp topicPartition, changelog bool) *recordBatch {
+	if buf, ok := c.bufs.Get().(*[]byte); ok && buf != nil {
+		return &recordBatch{topicPartition: tp, changelog: changelog, buf: (*buf)[:batchHeaderLen]}
+	}
+	return newRecordBatch(tp, changelog, initialBatchBytes)
+}
+
+// done accounts for a batch that was acknowledged or failed for good, and
+// returns its buffer for reuse: nothing refers to it any more (the request
+// was written and answered; a failed batch's records were copied).
 func (c *recordCollector) done(b *recordBatch) {
+	size := len(b.buf)
+	if !b.abandoned && cap(b.buf) >= batchHeaderLen && cap(b.buf) <= 2*maxBatchBytes {
+		buf := b.buf[:0]
+		c.bufs.Put(&buf)
+	}
+	b.buf = nil
 	c.mu.Lock()
-	c.buffered -= len(b.buf)
+	c.buffered -= size
 	c.pending -= int64(b.n)
 	if c.pending == 0 && c.zero != nil {
 		close(c.zero)

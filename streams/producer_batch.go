@@ -1,6 +1,7 @@
 package streams
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -39,6 +40,7 @@ type recordBatch struct {
 	maxTs     int64
 	created   time.Time // first record; bounds the delivery time
 	attempts  int
+	abandoned bool // a request carrying buf was abandoned: never reuse buf
 }
 
 func newRecordBatch(tp topicPartition, changelog bool, capacity int) *recordBatch {
@@ -146,15 +148,16 @@ func (b *recordBatch) records() ([]*kgo.Record, error) {
 			return out, errors.New("record batch is truncated")
 		}
 		src = src[size:]
+		// Copies: the batch's buffer is reused once the batch is done.
 		rec := &kgo.Record{
 			Topic:     b.topic,
 			Partition: b.partition,
-			Key:       r.Key,
-			Value:     r.Value,
+			Key:       bytes.Clone(r.Key),
+			Value:     bytes.Clone(r.Value),
 			Timestamp: timeFromMillis(b.firstTs + r.TimestampDelta64),
 		}
 		for _, h := range r.Headers {
-			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: h.Key, Value: h.Value})
+			rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: h.Key, Value: bytes.Clone(h.Value)})
 		}
 		out = append(out, rec)
 	}

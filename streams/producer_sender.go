@@ -140,6 +140,9 @@ func (c *recordCollector) produce(leader int32, batches []*recordBatch) (retry [
 		// duplicate, which at-least-once allows.
 		c.meta.invalidate()
 		for _, b := range batches {
+			// kgo may still be writing the abandoned request: its
+			// buffers must not be reused.
+			b.abandoned = true
 			retry = c.retryOrFail(retry, b, err)
 		}
 		return retry
