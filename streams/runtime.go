@@ -76,12 +76,12 @@ type threadFailure struct {
 func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 	cfg := &a.cfg
 	rt := &runtime{
-		app:        a,
-		cfg:        cfg,
-		log:        a.log,
-		tasks:      map[taskKey]*streamTask{},
-		routes:     map[string][]*streamTask{},
-		failed:     make(chan struct{}, 1),
+		app:    a,
+		cfg:    cfg,
+		log:    a.log,
+		tasks:  map[taskKey]*streamTask{},
+		routes: map[string][]*streamTask{},
+		failed: make(chan struct{}, 1),
 		// Enough to take a whole fetch off kgo, which fetches again only
 		// once its buffered fetch is drained: a smaller cap leaves the
 		// threads waiting for a fetch round trip after every fetch.
