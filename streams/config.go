@@ -62,8 +62,10 @@ type Config struct {
 	// PollInterval (poll.ms) bounds how long a poll blocks waiting for
 	// records; default 100 ms.
 	PollInterval time.Duration
-	// MaxPollRecords (max.poll.records) caps the records taken per poll;
-	// default 1000, Kafka Streams' override.
+	// MaxPollRecords (max.poll.records), default 1000 (Kafka Streams'
+	// override), sizes the fetched-but-unprocessed backlog: at most 16 x
+	// MaxPollRecords records per stream thread. A poll takes whatever room
+	// the backlog has, and at least MaxPollRecords.
 	MaxPollRecords int
 	// MaxTaskIdle (max.task.idle.ms) is how long a task reading several
 	// partitions waits for a partition that is known to have more data

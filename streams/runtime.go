@@ -82,10 +82,8 @@ func startRuntime(ctx context.Context, a *App) (*runtime, error) {
 		tasks:  map[taskKey]*streamTask{},
 		routes: map[string][]*streamTask{},
 		failed: make(chan struct{}, 1),
-		// Enough to take a whole fetch off kgo, which fetches again only
-		// once its buffered fetch is drained: a smaller cap leaves the
-		// threads waiting for a fetch round trip after every fetch.
-		maxBacklog: int64(64 * cfg.MaxPollRecords * cfg.NumStreamThreads),
+		// Routed, unprocessed records; see the poll in run.
+		maxBacklog: int64(16 * cfg.MaxPollRecords * cfg.NumStreamThreads),
 		room:       make(chan struct{}, 1),
 	}
 
@@ -282,7 +280,12 @@ func (rt *runtime) run(ctx context.Context) error {
 		rt.pollMu.Lock()
 		rt.pollCancel = cancel
 		rt.pollMu.Unlock()
-		fetches := rt.cl.PollRecords(pollCtx, rt.cfg.MaxPollRecords)
+		// Take as much as the backlog has room for, not just
+		// max.poll.records: kgo fetches again only once its buffered
+		// fetch is drained, and it hands a fetch out partition by
+		// partition, so small polls feed one thread's partitions while
+		// the other thread waits for the next fetch.
+		fetches := rt.cl.PollRecords(pollCtx, int(max(rt.maxBacklog-rt.backlog.Load(), int64(rt.cfg.MaxPollRecords))))
 		cancel()
 		if fetches.IsClientClosed() {
 			return errors.New("client closed unexpectedly")
