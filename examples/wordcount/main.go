@@ -61,7 +61,7 @@ func main() {
 	flag.Parse()
 
 	if *cpuProfile != "" {
-		stopProfile, err := startCPUProfile(*cpuProfile)
+		stopProfile, err := startRecording(*cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "wordcount:", err)
 			os.Exit(1)
@@ -74,7 +74,7 @@ func main() {
 	}
 
 	if *traceFile != "" {
-		stopTrace, err := startTrace(*traceFile)
+		stopTrace, err := startRecording(*traceFile, trace.Start, trace.Stop)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "wordcount:", err)
 			os.Exit(1)
@@ -102,32 +102,19 @@ func main() {
 	}
 }
 
-func startCPUProfile(path string) (stop func(), err error) {
+// startRecording creates path and runs start on it (a CPU profile, an
+// execution trace); the returned stop ends the recording and closes the file.
+func startRecording(path string, start func(io.Writer) error, end func()) (stop func(), err error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
-}
-
-func startTrace(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := trace.Start(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		trace.Stop()
+		end()
 		f.Close()
 	}, nil
 }
