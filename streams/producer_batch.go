@@ -39,8 +39,7 @@ type recordBatch struct {
 	firstTs   int64
 	maxTs     int64
 	created   time.Time // first record; bounds the delivery time
-	attempts  int
-	abandoned bool // a request carrying buf was abandoned: never reuse buf
+	abandoned bool      // a request carrying buf was abandoned: never reuse buf
 }
 
 func newRecordBatch(tp topicPartition, changelog bool, capacity int) *recordBatch {
@@ -176,7 +175,6 @@ func (b *recordBatch) split() ([]*recordBatch, error) {
 	for i, r := range recs {
 		nb := newRecordBatch(b.topicPartition, b.changelog, batchHeaderLen+len(r.Key)+len(r.Value)+64)
 		nb.append(r.Key, r.Value, r.Timestamp.UnixMilli(), r.Headers, func() time.Time { return b.created })
-		nb.attempts = b.attempts
 		nb.seal()
 		out[i] = nb
 	}

@@ -82,7 +82,6 @@ func (c *recordCollector) takeRoundLocked() []*recordBatch {
 func (c *recordCollector) sendRound(round []*recordBatch) (retry []*recordBatch) {
 	byLeader := map[int32][]*recordBatch{}
 	for _, b := range round {
-		b.attempts++
 		leader, err := c.meta.leader(c.ctx, b.topicPartition)
 		if err != nil {
 			retry = c.retryOrFail(retry, b, err)
