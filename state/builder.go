@@ -29,14 +29,29 @@ type StoreBuilder interface {
 	CachingEnabled() bool
 }
 
+// storeSwitches are the logging and caching switches every store builder
+// has; each builder's fluent With... methods set them.
+type storeSwitches struct {
+	logging   bool
+	logConfig map[string]string
+	caching   bool
+}
+
+func (s *storeSwitches) enableLogging(config map[string]string) {
+	s.logging, s.logConfig = true, maps.Clone(config)
+}
+
+func (s *storeSwitches) disableLogging() { s.logging, s.logConfig = false, nil }
+
+// LoggingEnabled reports whether the store writes a changelog.
+func (s *storeSwitches) LoggingEnabled() bool { return s.logging }
+
 // KeyValueBuilder builds typed key-value stores over a byte-store supplier.
 type KeyValueBuilder[K, V any] struct {
 	supplier   KeyValueBytesStoreSupplier
 	keySerde   serde.Serde[K]
 	valueSerde serde.Serde[V]
-	logging    bool
-	logConfig  map[string]string
-	caching    bool
+	storeSwitches
 	// timestamped values are stored as ValueAndTimestamp and logged as
 	// plain values stamped with their timestamp.
 	timestamped bool
@@ -47,19 +62,19 @@ type KeyValueBuilder[K, V any] struct {
 //
 //	state.KeyValueStoreBuilder(state.InMemoryKeyValueStore("Counts"), serde.String(), serde.Int64())
 func KeyValueStoreBuilder[K, V any](supplier KeyValueBytesStoreSupplier, keySerde serde.Serde[K], valueSerde serde.Serde[V]) *KeyValueBuilder[K, V] {
-	return &KeyValueBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, logging: true}
+	return &KeyValueBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, storeSwitches: storeSwitches{logging: true}}
 }
 
 // WithLoggingEnabled turns the changelog on, with extra topic configs.
 func (b *KeyValueBuilder[K, V]) WithLoggingEnabled(config map[string]string) *KeyValueBuilder[K, V] {
-	b.logging, b.logConfig = true, maps.Clone(config)
+	b.enableLogging(config)
 	return b
 }
 
 // WithLoggingDisabled turns the changelog off: the store starts empty after
 // a restart unless it is persistent.
 func (b *KeyValueBuilder[K, V]) WithLoggingDisabled() *KeyValueBuilder[K, V] {
-	b.logging, b.logConfig = false, nil
+	b.disableLogging()
 	return b
 }
 
@@ -82,7 +97,6 @@ func (b *KeyValueBuilder[K, V]) Name() string {
 	return b.supplier.Name()
 }
 
-func (b *KeyValueBuilder[K, V]) LoggingEnabled() bool         { return b.logging }
 func (b *KeyValueBuilder[K, V]) LogConfig() map[string]string { return maps.Clone(b.logConfig) }
 func (b *KeyValueBuilder[K, V]) CachingEnabled() bool         { return b.caching }
 

@@ -74,27 +74,25 @@ type WindowBuilder[K, V any] struct {
 	supplier   WindowBytesStoreSupplier
 	keySerde   serde.Serde[K]
 	valueSerde serde.Serde[V]
-	logging    bool
-	logConfig  map[string]string
-	caching    bool
+	storeSwitches
 }
 
 // WindowStoreBuilder declares a typed window store, e.g.
 //
 //	state.WindowStoreBuilder(state.PersistentWindowStore("w", time.Hour, time.Minute, false), serde.String(), serde.Int64())
 func WindowStoreBuilder[K, V any](supplier WindowBytesStoreSupplier, keySerde serde.Serde[K], valueSerde serde.Serde[V]) *WindowBuilder[K, V] {
-	return &WindowBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, logging: true}
+	return &WindowBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, storeSwitches: storeSwitches{logging: true}}
 }
 
 // WithLoggingEnabled turns the changelog on, with extra topic configs.
 func (b *WindowBuilder[K, V]) WithLoggingEnabled(config map[string]string) *WindowBuilder[K, V] {
-	b.logging, b.logConfig = true, maps.Clone(config)
+	b.enableLogging(config)
 	return b
 }
 
 // WithLoggingDisabled turns the changelog off.
 func (b *WindowBuilder[K, V]) WithLoggingDisabled() *WindowBuilder[K, V] {
-	b.logging, b.logConfig = false, nil
+	b.disableLogging()
 	return b
 }
 
@@ -104,8 +102,6 @@ func (b *WindowBuilder[K, V]) Name() string {
 	}
 	return b.supplier.Name()
 }
-
-func (b *WindowBuilder[K, V]) LoggingEnabled() bool { return b.logging }
 
 // LogConfig is compact,delete with the store's retention plus a day.
 func (b *WindowBuilder[K, V]) LogConfig() map[string]string {
@@ -159,25 +155,23 @@ type SessionBuilder[K, V any] struct {
 	supplier   SessionBytesStoreSupplier
 	keySerde   serde.Serde[K]
 	valueSerde serde.Serde[V]
-	logging    bool
-	logConfig  map[string]string
-	caching    bool
+	storeSwitches
 }
 
 // SessionStoreBuilder declares a typed session store.
 func SessionStoreBuilder[K, V any](supplier SessionBytesStoreSupplier, keySerde serde.Serde[K], valueSerde serde.Serde[V]) *SessionBuilder[K, V] {
-	return &SessionBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, logging: true}
+	return &SessionBuilder[K, V]{supplier: supplier, keySerde: keySerde, valueSerde: valueSerde, storeSwitches: storeSwitches{logging: true}}
 }
 
 // WithLoggingEnabled turns the changelog on, with extra topic configs.
 func (b *SessionBuilder[K, V]) WithLoggingEnabled(config map[string]string) *SessionBuilder[K, V] {
-	b.logging, b.logConfig = true, maps.Clone(config)
+	b.enableLogging(config)
 	return b
 }
 
 // WithLoggingDisabled turns the changelog off.
 func (b *SessionBuilder[K, V]) WithLoggingDisabled() *SessionBuilder[K, V] {
-	b.logging, b.logConfig = false, nil
+	b.disableLogging()
 	return b
 }
 
@@ -187,8 +181,6 @@ func (b *SessionBuilder[K, V]) Name() string {
 	}
 	return b.supplier.Name()
 }
-
-func (b *SessionBuilder[K, V]) LoggingEnabled() bool { return b.logging }
 
 // LogConfig is compact,delete with the store's retention plus a day.
 func (b *SessionBuilder[K, V]) LogConfig() map[string]string {
