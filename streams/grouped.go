@@ -186,18 +186,29 @@ type streamAggregateProc[K, V, VA any] struct {
 	keyNull   func(K) bool
 	valueNull func(V) bool
 	aggNull   func(VA) bool
-	ctx       topology.ProcessorContext[K, tableChange[VA]]
-	store     *timestampedKV[K, VA]
-	cached    bool
+	aggregateState[K, VA]
 }
 
 func (p *streamAggregateProc[K, V, VA]) Init(ctx topology.ProcessorContext[K, tableChange[VA]]) error {
-	p.ctx = ctx
-	s, err := lookupTSStore[K, VA](ctx, p.a.storeName)
+	return p.init(ctx, p.a.storeName, p.a.sendOld)
+}
+
+// aggregateState is what the stream and table aggregation processors keep:
+// their context, their timestamped store, and whether the store's cache
+// forwards the results when it flushes.
+type aggregateState[K, VA any] struct {
+	ctx    topology.ProcessorContext[K, tableChange[VA]]
+	store  *timestampedKV[K, VA]
+	cached bool
+}
+
+func (a *aggregateState[K, VA]) init(ctx topology.ProcessorContext[K, tableChange[VA]], storeName string, sendOld bool) error {
+	a.ctx = ctx
+	s, err := lookupTSStore[K, VA](ctx, storeName)
 	if err != nil {
 		return err
 	}
-	p.store, p.cached = s, forwardOnFlush(s, ctx, p.a.sendOld)
+	a.store, a.cached = s, forwardOnFlush(s, ctx, sendOld)
 	return nil
 }
 
@@ -495,19 +506,11 @@ type tableAggregateProc[K, V, VA any] struct {
 	a       *tableAggregate[K, V, VA]
 	keyNull func(K) bool
 	aggNull func(VA) bool
-	ctx     topology.ProcessorContext[K, tableChange[VA]]
-	store   *timestampedKV[K, VA]
-	cached  bool
+	aggregateState[K, VA]
 }
 
 func (p *tableAggregateProc[K, V, VA]) Init(ctx topology.ProcessorContext[K, tableChange[VA]]) error {
-	p.ctx = ctx
-	s, err := lookupTSStore[K, VA](ctx, p.a.storeName)
-	if err != nil {
-		return err
-	}
-	p.store, p.cached = s, forwardOnFlush(s, ctx, p.a.sendOld)
-	return nil
+	return p.init(ctx, p.a.storeName, p.a.sendOld)
 }
 
 func (p *tableAggregateProc[K, V, VA]) present(v VA) bool { return p.aggNull == nil || !p.aggNull(v) }
