@@ -145,6 +145,16 @@ func namesOf(nodes []*gnode) []string {
 	return out
 }
 
+// namedOnly resolves the options of an operation that takes only Named:
+// the given name, or a generated one (the index is taken either way, as
+// Kafka does), and reports any other option as misplaced.
+func namedOnly(b *Builder, op string, opts []Option, prefix string) string {
+	o := b.options(op, opts)
+	name := b.orElseGenerate(o.name(), prefix)
+	o.done("Named")
+	return name
+}
+
 func checkFunc(b *Builder, op string, fn any) bool {
 	if reflect.ValueOf(fn).IsNil() {
 		b.fail("%s: the function is nil", op)
@@ -167,9 +177,7 @@ func (s *KStream[K, V]) FilterNot(pred func(K, V) bool, opts ...Option) *KStream
 
 func (s *KStream[K, V]) filter(op string, pred func(K, V) bool, not bool, opts []Option) *KStream[K, V] {
 	mustStream(op, s)
-	o := s.b.options(op, opts)
-	name := s.b.orElseGenerate(o.name(), filterName)
-	o.done("Named")
+	name := namedOnly(s.b, op, opts, filterName)
 	checkFunc(s.b, op, pred)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[K, V], rec topology.Record[K, V]) error {
@@ -207,9 +215,7 @@ func selectKeyNode[K, V, KR any](s *KStream[K, V], op, given string, fn func(K, 
 // Named.
 func Map[K, V, KR, VR any](s *KStream[K, V], fn func(K, V) (KR, VR), opts ...Option) *KStream[KR, VR] {
 	mustStream("Map", s)
-	o := s.b.options("map", opts)
-	name := s.b.orElseGenerate(o.name(), mapName)
-	o.done("Named")
+	name := namedOnly(s.b, "map", opts, mapName)
 	checkFunc(s.b, "map", fn)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[KR, VR], rec topology.Record[K, V]) error {
@@ -233,9 +239,7 @@ func MapValues[K, V, VR any](s *KStream[K, V], fn func(V) VR, opts ...Option) *K
 // MapValuesWithKey is MapValues with read-only access to the key.
 func MapValuesWithKey[K, V, VR any](s *KStream[K, V], fn func(K, V) VR, opts ...Option) *KStream[K, VR] {
 	mustStream("MapValues", s)
-	o := s.b.options("mapValues", opts)
-	name := s.b.orElseGenerate(o.name(), mapValuesName)
-	o.done("Named")
+	name := namedOnly(s.b, "mapValues", opts, mapValuesName)
 	checkFunc(s.b, "mapValues", fn)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[K, VR], rec topology.Record[K, V]) error {
@@ -249,9 +253,7 @@ func MapValuesWithKey[K, V, VR any](s *KStream[K, V], fn func(K, V) VR, opts ...
 // Options: Named.
 func FlatMap[K, V, KR, VR any](s *KStream[K, V], fn func(K, V) []KeyValue[KR, VR], opts ...Option) *KStream[KR, VR] {
 	mustStream("FlatMap", s)
-	o := s.b.options("flatMap", opts)
-	name := s.b.orElseGenerate(o.name(), flatMapName)
-	o.done("Named")
+	name := namedOnly(s.b, "flatMap", opts, flatMapName)
 	checkFunc(s.b, "flatMap", fn)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[KR, VR], rec topology.Record[K, V]) error {
@@ -279,9 +281,7 @@ func FlatMapValues[K, V, VR any](s *KStream[K, V], fn func(V) []VR, opts ...Opti
 // FlatMapValuesWithKey is FlatMapValues with read-only access to the key.
 func FlatMapValuesWithKey[K, V, VR any](s *KStream[K, V], fn func(K, V) []VR, opts ...Option) *KStream[K, VR] {
 	mustStream("FlatMapValues", s)
-	o := s.b.options("flatMapValues", opts)
-	name := s.b.orElseGenerate(o.name(), flatMapValuesName)
-	o.done("Named")
+	name := namedOnly(s.b, "flatMapValues", opts, flatMapValuesName)
 	checkFunc(s.b, "flatMapValues", fn)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[K, VR], rec topology.Record[K, V]) error {
@@ -300,9 +300,7 @@ func FlatMapValuesWithKey[K, V, VR any](s *KStream[K, V], fn func(K, V) []VR, op
 // Options: Named.
 func (s *KStream[K, V]) Peek(fn func(K, V), opts ...Option) *KStream[K, V] {
 	mustStream("Peek", s)
-	o := s.b.options("peek", opts)
-	name := s.b.orElseGenerate(o.name(), peekName)
-	o.done("Named")
+	name := namedOnly(s.b, "peek", opts, peekName)
 	checkFunc(s.b, "peek", fn)
 	node := processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[K, V], rec topology.Record[K, V]) error {
@@ -317,9 +315,7 @@ func (s *KStream[K, V]) Peek(fn func(K, V), opts ...Option) *KStream[K, V] {
 // (KStream#foreach). Options: Named.
 func (s *KStream[K, V]) Foreach(fn func(K, V), opts ...Option) {
 	mustStream("Foreach", s)
-	o := s.b.options("foreach", opts)
-	name := s.b.orElseGenerate(o.name(), foreachName)
-	o.done("Named")
+	name := namedOnly(s.b, "foreach", opts, foreachName)
 	checkFunc(s.b, "foreach", fn)
 	processorNode(s.b, name, []*gnode{s.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(_ topology.ProcessorContext[K, V], rec topology.Record[K, V]) error {
@@ -334,9 +330,7 @@ func (s *KStream[K, V]) Foreach(fn func(K, V), opts ...Option) {
 func (s *KStream[K, V]) Merge(other *KStream[K, V], opts ...Option) *KStream[K, V] {
 	mustStream("Merge", s)
 	mustStream("Merge", other)
-	o := s.b.options("merge", opts)
-	name := s.b.orElseGenerate(o.name(), mergeName)
-	o.done("Named")
+	name := namedOnly(s.b, "merge", opts, mergeName)
 	if other.b != s.b {
 		s.b.fail("merge: the other stream belongs to another Builder")
 		return s

@@ -270,9 +270,7 @@ func forwardChange[K, V any](ctx topology.ProcessorContext[K, tableChange[V]], k
 // non-nillable V is V's zero value (KTable#toStream). Options: Named.
 func (t *KTable[K, V]) ToStream(opts ...Option) *KStream[K, V] {
 	mustTable("ToStream", t)
-	o := t.b.options("toStream", opts)
-	name := t.b.orElseGenerate(o.name(), tableToStreamName)
-	o.done("Named")
+	name := namedOnly(t.b, "toStream", opts, tableToStreamName)
 	node := processorNode(t.b, name, []*gnode{t.node}, func() topology.ProcessorSupplier {
 		return topology.ProcessFunc(func(ctx topology.ProcessorContext[K, V], rec topology.Record[K, tableChange[V]]) error {
 			return ctx.Forward(topology.Record[K, V]{Key: rec.Key, Value: rec.Value.newV, Timestamp: rec.Timestamp, Headers: rec.Headers})
